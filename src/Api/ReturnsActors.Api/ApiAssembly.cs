@@ -1,0 +1,3 @@
+namespace ReturnsActors.Api;
+
+public static class ApiAssembly;
