@@ -1,3 +1,0 @@
-namespace ReturnsActors.Api;
-
-public static class ApiAssembly;

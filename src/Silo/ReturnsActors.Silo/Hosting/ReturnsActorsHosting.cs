@@ -1,0 +1,159 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Npgsql;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using Orleans.Dashboard;
+using ReturnsActors.Api;
+using ReturnsActors.Api.Auth;
+using ReturnsActors.Silo.Health;
+using ReturnsActors.Silo.Persistence;
+using ReturnsActors.Silo.Settings;
+
+namespace ReturnsActors.Silo.Hosting;
+
+internal static partial class ReturnsActorsHosting
+{
+    public const string ReadyTag = "ready";
+
+    /// <summary>Everything a silo runs: settings, Orleans, the API, health, telemetry.</summary>
+    public static ReturnsActorsSettings AddReturnsActors(this WebApplicationBuilder builder)
+    {
+        var settings = SettingsLoader.Load(builder.Configuration);
+        var services = builder.Services;
+        services.AddSingleton(settings);
+
+        builder.WebHost.UseUrls($"http://{settings.Http.BindAddress}:{settings.Http.Port}");
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = settings.Http.MaxRequestBodyBytes);
+        builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20 + settings.Shutdown.DrainSeconds));
+
+        builder.AddReturnsOrleans(settings);
+        services.AddReturnsApi(settings.Bootstrap.AdminApiKey);
+
+        services.AddSingleton<ReadinessGate>();
+        services.AddHostedService(sp => sp.GetRequiredService<ReadinessGate>());
+        var health = services.AddHealthChecks()
+            .Add(new HealthCheckRegistration("silo", sp => sp.GetRequiredService<ReadinessGate>(), HealthStatus.Unhealthy, [ReadyTag]));
+
+        if (settings.Profile == HostingProfile.Cluster)
+        {
+            services.AddSingleton(_ => NpgsqlDataSource.Create(settings.Postgres.ConnectionString!));
+            services.AddSingleton<SchemaMigrator>();
+            services.AddSingleton(new RedisConnection(settings.Redis.ConnectionString!));
+            health.AddCheck<PostgresHealthCheck>("postgres", HealthStatus.Unhealthy, [ReadyTag], TimeSpan.FromSeconds(5));
+            health.AddCheck<RedisHealthCheck>("redis", HealthStatus.Unhealthy, [ReadyTag], TimeSpan.FromSeconds(5));
+        }
+
+        builder.AddReturnsTelemetry(settings);
+        return settings;
+    }
+
+    private static void AddReturnsTelemetry(this WebApplicationBuilder builder, ReturnsActorsSettings settings)
+    {
+        var otel = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("returnsactors-silo", serviceInstanceId: settings.Silo.Name ?? $"{Environment.MachineName}-{settings.Silo.SiloPort}"))
+            .WithTracing(t => t
+                .AddAspNetCoreInstrumentation(o => o.Filter = ctx => !ctx.Request.Path.StartsWithSegments("/health") && !ctx.Request.Path.StartsWithSegments("/metrics"))
+                .AddHttpClientInstrumentation()
+                .AddNpgsql()
+                .AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application", Telemetry.SourceName))
+            .WithMetrics(m => m
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddMeter("Microsoft.Orleans", Telemetry.SourceName)
+                .AddPrometheusExporter());
+        if (!string.IsNullOrEmpty(settings.Telemetry.OtlpEndpoint))
+        {
+            var endpoint = new Uri(settings.Telemetry.OtlpEndpoint);
+            otel.WithTracing(t => t.AddOtlpExporter(o => o.Endpoint = endpoint))
+                .WithMetrics(m => m.AddOtlpExporter(o => o.Endpoint = endpoint));
+        }
+    }
+
+    /// <summary>Health, metrics, the dashboard and the API.</summary>
+    public static WebApplication MapReturnsActors(this WebApplication app)
+    {
+        var settings = app.Services.GetRequiredService<ReturnsActorsSettings>();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteHealth });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = r => r.Tags.Contains(ReadyTag), ResponseWriter = WriteHealth });
+        app.MapPrometheusScrapingEndpoint("/metrics");
+
+        if (settings.Dashboard.Enabled)
+        {
+            var dashboard = app.MapOrleansDashboard(routePrefix: "/dashboard").ExcludeFromDescription();
+            if (settings.Profile != HostingProfile.Embedded)
+            {
+                // The dashboard has no authentication of its own: outside Embedded only admins see grain internals.
+                dashboard.RequireAuthorization(Policies.PlatformAdmin);
+            }
+        }
+
+        app.MapReturnsApi();
+        return app;
+    }
+
+    /// <summary>Runs before the silo starts: the schema must exist before Orleans reads its named queries.</summary>
+    public static async Task PrepareAsync(this WebApplication app, CancellationToken cancellationToken = default)
+    {
+        var settings = app.Services.GetRequiredService<ReturnsActorsSettings>();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ReturnsActors");
+        if (settings.Profile == HostingProfile.Embedded)
+        {
+            LogEmbedded(logger, settings.Http.Port);
+            return;
+        }
+
+        if (settings.Postgres.MigrateOnStart)
+        {
+            await app.Services.GetRequiredService<SchemaMigrator>().MigrateWithRetryAsync(logger, cancellationToken);
+        }
+    }
+
+    private static async Task MigrateWithRetryAsync(this SchemaMigrator migrator, ILogger logger, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await migrator.MigrateAsync(cancellationToken);
+                return;
+            }
+            catch (NpgsqlException ex) when (DateTime.UtcNow < deadline && ex.IsTransient)
+            {
+                LogWaitingForPostgres(logger, attempt, ex.Message);
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(5, attempt)), cancellationToken);
+            }
+        }
+    }
+
+    private static Task WriteHealth(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(JsonSerializer.Serialize(new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
+        }));
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Embedded profile: localhost clustering, in-memory state and reminders. NOTHING IS DURABLE: every return is lost when this process stops. Use the Cluster profile for real work. API on port {Port}.")]
+    private static partial void LogEmbedded(ILogger logger, int port);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "PostgreSQL is not reachable yet (attempt {Attempt}): {Reason}")]
+    private static partial void LogWaitingForPostgres(ILogger logger, int attempt, string reason);
+}
+
+/// <summary>The project's own activity source and meter name.</summary>
+public static class Telemetry
+{
+    public const string SourceName = "ReturnsActors";
+}

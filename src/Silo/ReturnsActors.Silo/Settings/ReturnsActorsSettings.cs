@@ -1,0 +1,218 @@
+using System.Net;
+
+namespace ReturnsActors.Silo.Settings;
+
+/// <summary>How a silo runs: with no external service, or as a durable cluster member.</summary>
+public enum HostingProfile
+{
+    /// <summary>Localhost clustering, in-memory state and reminders. Nothing is durable.</summary>
+    Embedded = 0,
+
+    /// <summary>Redis membership, PostgreSQL grain state and reminders.</summary>
+    Cluster = 1,
+}
+
+/// <summary>Every setting of a silo, bound from the <c>ReturnsActors</c> section (environment: <c>ReturnsActors__...</c>).</summary>
+public sealed class ReturnsActorsSettings
+{
+    public const string Section = "ReturnsActors";
+
+    public HostingProfile Profile { get; set; } = HostingProfile.Embedded;
+    public string ClusterId { get; set; } = "returnsactors-dev";
+    public string ServiceId { get; set; } = "returnsactors";
+    public SiloSettings Silo { get; set; } = new();
+    public HttpSettings Http { get; set; } = new();
+    public PostgresSettings Postgres { get; set; } = new();
+    public RedisSettings Redis { get; set; } = new();
+    public MembershipSettings Membership { get; set; } = new();
+    public BootstrapSettings Bootstrap { get; set; } = new();
+    public ShutdownSettings Shutdown { get; set; } = new();
+    public TelemetrySettings Telemetry { get; set; } = new();
+    public DashboardSettings Dashboard { get; set; } = new();
+}
+
+public sealed class SiloSettings
+{
+    /// <summary>Name shown in the dashboard and logs; defaults to the machine name and silo port.</summary>
+    public string? Name { get; set; }
+    public int SiloPort { get; set; } = 11111;
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>The IP other silos use to reach this one (Cluster profile). Defaults to 127.0.0.1.</summary>
+    public string? AdvertisedAddress { get; set; }
+
+    /// <summary>Listen on every interface rather than only the advertised address (containers).</summary>
+    public bool ListenOnAnyAddress { get; set; }
+}
+
+public sealed class HttpSettings
+{
+    public int Port { get; set; } = 5080;
+    public string BindAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>Largest request body accepted, in bytes.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+}
+
+public sealed class PostgresSettings
+{
+    public string? ConnectionString { get; set; }
+
+    /// <summary>Apply pending schema migrations when the silo starts.</summary>
+    public bool MigrateOnStart { get; set; } = true;
+}
+
+public sealed class RedisSettings
+{
+    public string? ConnectionString { get; set; }
+}
+
+/// <summary>Overrides of Orleans' membership timings; unset values keep the Orleans defaults.
+/// Development and tests shorten them so a killed silo is voted out in seconds, not minutes.</summary>
+public sealed class MembershipSettings
+{
+    public TimeSpan? ProbeTimeout { get; set; }
+    public int? NumMissedProbesLimit { get; set; }
+    public int? NumVotesForDeathDeclaration { get; set; }
+    public TimeSpan? DeathVoteExpirationTimeout { get; set; }
+    public TimeSpan? IAmAliveTablePublishTimeout { get; set; }
+    public TimeSpan? TableRefreshTimeout { get; set; }
+}
+
+public sealed class BootstrapSettings
+{
+    /// <summary>The first platform-admin API key. Required in the Cluster profile.</summary>
+    public string? AdminApiKey { get; set; }
+}
+
+public sealed class ShutdownSettings
+{
+    /// <summary>Seconds between readiness turning false and the HTTP server closing, so a load balancer can drain.</summary>
+    public int DrainSeconds { get; set; }
+}
+
+public sealed class TelemetrySettings
+{
+    /// <summary>OTLP endpoint (e.g. http://127.0.0.1:4317); empty disables the OTLP exporter.</summary>
+    public string? OtlpEndpoint { get; set; }
+}
+
+public sealed class DashboardSettings
+{
+    public bool Enabled { get; set; } = true;
+}
+
+/// <summary>A setting that stops the silo from starting; its message names the setting.</summary>
+public sealed class SettingsException(string message) : Exception(message);
+
+internal static class SettingsLoader
+{
+    public const string EmbeddedAdminApiKey = "ra_embedded_dev_admin_key_not_for_production";
+
+    /// <summary>Binds and validates the settings; throws <see cref="SettingsException"/> naming the first bad one.</summary>
+    public static ReturnsActorsSettings Load(IConfiguration configuration)
+    {
+        var section = configuration.GetSection(ReturnsActorsSettings.Section);
+        ReturnsActorsSettings settings;
+        try
+        {
+            settings = section.Get<ReturnsActorsSettings>() ?? new ReturnsActorsSettings();
+        }
+        catch (InvalidOperationException ex)
+        {
+            // The binder names the key and the value it could not convert.
+            throw new SettingsException(ex.InnerException is null ? ex.Message : $"{ex.Message} {ex.InnerException.Message}");
+        }
+
+        Validate(settings);
+        return settings;
+    }
+
+    private static void Validate(ReturnsActorsSettings s)
+    {
+        const string P = ReturnsActorsSettings.Section;
+        if (!Enum.IsDefined(s.Profile))
+        {
+            Fail($"{P}:Profile", "must be Embedded or Cluster");
+        }
+
+        Require(!string.IsNullOrWhiteSpace(s.ClusterId), $"{P}:ClusterId", "must not be empty");
+        Require(!string.IsNullOrWhiteSpace(s.ServiceId), $"{P}:ServiceId", "must not be empty");
+        RequirePort(s.Silo.SiloPort, $"{P}:Silo:SiloPort");
+        RequirePort(s.Silo.GatewayPort, $"{P}:Silo:GatewayPort");
+        RequirePort(s.Http.Port, $"{P}:Http:Port");
+        Require(s.Silo.SiloPort != s.Silo.GatewayPort, $"{P}:Silo:GatewayPort", "must differ from Silo:SiloPort");
+        Require(IPAddress.TryParse(s.Http.BindAddress, out _) || s.Http.BindAddress == "localhost",
+            $"{P}:Http:BindAddress", $"'{s.Http.BindAddress}' is not an IP address");
+        Require(s.Silo.AdvertisedAddress is null || IPAddress.TryParse(s.Silo.AdvertisedAddress, out _),
+            $"{P}:Silo:AdvertisedAddress", $"'{s.Silo.AdvertisedAddress}' is not an IP address");
+        Require(s.Http.MaxRequestBodyBytes is >= 1024 and <= 100 * 1024 * 1024, $"{P}:Http:MaxRequestBodyBytes", "must be between 1 KiB and 100 MiB");
+        Require(s.Shutdown.DrainSeconds is >= 0 and <= 60, $"{P}:Shutdown:DrainSeconds", "must be between 0 and 60");
+        Require(string.IsNullOrEmpty(s.Telemetry.OtlpEndpoint) || Uri.TryCreate(s.Telemetry.OtlpEndpoint, UriKind.Absolute, out _),
+            $"{P}:Telemetry:OtlpEndpoint", "must be an absolute URI");
+
+        if (s.Profile == HostingProfile.Cluster)
+        {
+            Require(!string.IsNullOrWhiteSpace(s.Postgres.ConnectionString), $"{P}:Postgres:ConnectionString", "is required in the Cluster profile");
+            try
+            {
+                _ = new Npgsql.NpgsqlConnectionStringBuilder(s.Postgres.ConnectionString);
+            }
+            catch (ArgumentException ex)
+            {
+                Fail($"{P}:Postgres:ConnectionString", $"is not a valid PostgreSQL connection string ({ex.Message})");
+            }
+
+            Require(!string.IsNullOrWhiteSpace(s.Redis.ConnectionString), $"{P}:Redis:ConnectionString", "is required in the Cluster profile");
+            try
+            {
+                _ = StackExchange.Redis.ConfigurationOptions.Parse(s.Redis.ConnectionString!);
+            }
+            catch (ArgumentException ex)
+            {
+                Fail($"{P}:Redis:ConnectionString", $"is not a valid Redis connection string ({ex.Message})");
+            }
+
+            Require(!string.IsNullOrWhiteSpace(s.Bootstrap.AdminApiKey), $"{P}:Bootstrap:AdminApiKey", "is required in the Cluster profile");
+        }
+
+        if (!string.IsNullOrEmpty(s.Bootstrap.AdminApiKey))
+        {
+            Require(s.Bootstrap.AdminApiKey.Length >= 24, $"{P}:Bootstrap:AdminApiKey", "must be at least 24 characters");
+            Require(s.Profile == HostingProfile.Embedded || s.Bootstrap.AdminApiKey != EmbeddedAdminApiKey,
+                $"{P}:Bootstrap:AdminApiKey", "must not be the published Embedded development key");
+        }
+        else
+        {
+            s.Bootstrap.AdminApiKey = EmbeddedAdminApiKey;
+        }
+
+        ValidateMembership(s.Membership, $"{P}:Membership");
+    }
+
+    private static void ValidateMembership(MembershipSettings m, string prefix)
+    {
+        RequirePositive(m.ProbeTimeout, $"{prefix}:ProbeTimeout");
+        RequirePositive(m.DeathVoteExpirationTimeout, $"{prefix}:DeathVoteExpirationTimeout");
+        RequirePositive(m.IAmAliveTablePublishTimeout, $"{prefix}:IAmAliveTablePublishTimeout");
+        RequirePositive(m.TableRefreshTimeout, $"{prefix}:TableRefreshTimeout");
+        Require(m.NumMissedProbesLimit is null or >= 1, $"{prefix}:NumMissedProbesLimit", "must be at least 1");
+        Require(m.NumVotesForDeathDeclaration is null or >= 1, $"{prefix}:NumVotesForDeathDeclaration", "must be at least 1");
+    }
+
+    private static void RequirePositive(TimeSpan? value, string key) =>
+        Require(value is null || value > TimeSpan.Zero, key, "must be a positive duration (hh:mm:ss)");
+
+    private static void RequirePort(int port, string key) =>
+        Require(port is > 0 and < 65536, key, $"{port} is not a TCP port (1-65535)");
+
+    private static void Require(bool condition, string key, string problem)
+    {
+        if (!condition)
+        {
+            Fail(key, problem);
+        }
+    }
+
+    private static void Fail(string key, string problem) => throw new SettingsException($"Invalid setting {key}: {problem}.");
+}
