@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Local PostgreSQL and Redis for the Cluster profile and the integration tests.
-#   scripts/services.sh start|stop|status|env
+#   scripts/services.sh start|stop|status|env   (pg-start|pg-stop|redis-start|redis-stop for one of them)
 # PostgreSQL runs from the machine's binaries as the `postgres` user on 127.0.0.1:$RA_PG_PORT;
 # redis-server (installed from apt when missing) on 127.0.0.1:$RA_REDIS_PORT with AOF on.
 set -euo pipefail
@@ -86,9 +86,13 @@ print_env() {
 case "${1:-}" in
   start) ensure_packages; start_pg; start_redis ;;
   stop) stop_redis; stop_pg ;;
+  pg-start) ensure_packages; start_pg ;;
+  pg-stop) stop_pg ;;
+  redis-start) ensure_packages; start_redis ;;
+  redis-stop) stop_redis ;;
   status)
     pg_running && echo "postgres: running on 127.0.0.1:$RA_PG_PORT" || echo "postgres: stopped"
     redis_running && echo "redis: running on 127.0.0.1:$RA_REDIS_PORT" || echo "redis: stopped" ;;
   env) print_env ;;
-  *) echo "usage: scripts/services.sh start|stop|status|env" >&2; exit 2 ;;
+  *) echo "usage: scripts/services.sh start|stop|status|env|pg-start|pg-stop|redis-start|redis-stop" >&2; exit 2 ;;
 esac

@@ -72,7 +72,7 @@ namespace ReturnsActors.Silo
         private static async Task<int> HealthCheckAsync(string[] args)
         {
             var url = args.Length > 0 ? args[0] : "http://127.0.0.1:8080/health/live";
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
             try
             {
                 using var response = await http.GetAsync(url);

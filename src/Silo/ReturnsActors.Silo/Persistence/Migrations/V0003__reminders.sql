@@ -1,5 +1,5 @@
 -- Durable reminders for Microsoft.Orleans.Reminders.AdoNet, written for its query contract:
---   parameters @ServiceId text, @GrainId text, @ReminderName text, @StartTime timestamp (UTC),
+--   parameters @ServiceId text, @GrainId text, @ReminderName text, @StartTime timestamptz (Npgsql sends a UTC DateTime as timestamptz),
 --   @Period int or bigint milliseconds, @GrainHash int (the uint ring hash cast to int), @Version int,
 --   @BeginHash/@EndHash int; rows return GrainId, ReminderName, StartTime, Period (bigint), Version.
 -- Range 1 is (begin, end]; range 2 wraps around the ring: > begin or <= end.
@@ -40,7 +40,7 @@ WHERE service_id = @ServiceId AND (grain_hash > @BeginHash OR grain_hash <= @End
 $q$),
 ('UpsertReminderRowKey', $q$
 INSERT INTO orleans_reminders (service_id, grain_id, reminder_name, start_time, period, grain_hash, version)
-VALUES (@ServiceId, @GrainId, @ReminderName, CAST(@StartTime AS timestamp) AT TIME ZONE 'UTC', CAST(@Period AS bigint), @GrainHash, 0)
+VALUES (@ServiceId, @GrainId, @ReminderName, @StartTime, CAST(@Period AS bigint), @GrainHash, 0)
 ON CONFLICT (service_id, grain_id, reminder_name) DO UPDATE
 SET start_time = EXCLUDED.start_time, period = EXCLUDED.period, grain_hash = EXCLUDED.grain_hash,
     version = orleans_reminders.version + 1

@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+
+namespace ReturnsActors.IntegrationTests.Infrastructure;
+
+/// <summary>Where the real services and the built silo are. The services come from scripts/services.sh
+/// (PostgreSQL and Redis on loopback); override with RA_TEST_PG / RA_TEST_REDIS.</summary>
+internal static class TestEnvironment
+{
+    public static string PostgresAdmin { get; } =
+        Environment.GetEnvironmentVariable("RA_TEST_PG") ?? "Host=127.0.0.1;Port=55432;Username=postgres;Database=postgres";
+
+    public static string Redis { get; } = Environment.GetEnvironmentVariable("RA_TEST_REDIS") ?? "127.0.0.1:56379";
+
+    public static string RepositoryRoot { get; } = FindRoot();
+
+    /// <summary>The silo built in the same configuration as these tests.</summary>
+    public static string SiloAssembly { get; } = FindSilo();
+
+    public static int FreeTcpPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Creates an empty database for one fixture and returns its connection string.</summary>
+    public static async Task<string> CreateDatabaseAsync(string prefix)
+    {
+        var name = $"{prefix}_{Guid.NewGuid():N}"[..40];
+        await using var connection = new NpgsqlConnection(PostgresAdmin);
+        try
+        {
+            await connection.OpenAsync();
+        }
+        catch (NpgsqlException ex)
+        {
+            throw new InvalidOperationException($"PostgreSQL is not reachable at '{PostgresAdmin}': start it with scripts/services.sh start ({ex.Message})", ex);
+        }
+
+        await using var command = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
+        await command.ExecuteNonQueryAsync();
+        return new NpgsqlConnectionStringBuilder(PostgresAdmin) { Database = name, Pooling = false }.ConnectionString;
+    }
+
+    public static async Task DropDatabaseAsync(string connectionString)
+    {
+        var name = new NpgsqlConnectionStringBuilder(connectionString).Database;
+        await using var connection = new NpgsqlConnection(PostgresAdmin);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Runs scripts/services.sh with extra environment (e.g. a private PostgreSQL port).</summary>
+    public static async Task RunServicesScriptAsync(string verb, IReadOnlyDictionary<string, string> environment)
+    {
+        var start = new ProcessStartInfo("bash", [Path.Combine(RepositoryRoot, "scripts", "services.sh"), verb])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        };
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(cts.Token);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"services.sh {verb} failed ({process.ExitCode}): {await stderr}{await stdout}");
+        }
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "ReturnsActors.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("ReturnsActors.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    private static string FindSilo()
+    {
+        // Tests run from tests/X/bin/<Configuration>/<tfm>/: use the silo's own output of the same configuration,
+        // where its runtimeconfig and deps files describe it as an application.
+        var tfmDir = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var configuration = tfmDir.Parent!.Name;
+        var path = Path.Combine(RepositoryRoot, "src", "Silo", "ReturnsActors.Silo", "bin", configuration, tfmDir.Name, "ReturnsActors.Silo.dll");
+        return File.Exists(path) ? path : throw new InvalidOperationException($"Build the silo first: {path} is missing.");
+    }
+}

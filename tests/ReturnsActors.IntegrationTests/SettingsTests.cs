@@ -1,0 +1,37 @@
+using ReturnsActors.IntegrationTests.Infrastructure;
+
+namespace ReturnsActors.IntegrationTests;
+
+[Collection(ClusterProcessCollection.Name)]
+public sealed class SettingsTests
+{
+    [Theory]
+    [InlineData("Profile", "Clustr", "ReturnsActors:Profile")]
+    [InlineData("Http:Port", "99999", "ReturnsActors:Http:Port")]
+    [InlineData("Silo:AdvertisedAddress", "not-an-ip", "ReturnsActors:Silo:AdvertisedAddress")]
+    [InlineData("Membership:ProbeTimeout", "-00:00:01", "ReturnsActors:Membership:ProbeTimeout")]
+    public async Task BadSetting_StopsTheSilo_WithOneLineNamingIt(string key, string value, string named)
+    {
+        await using var silo = SiloProcess.Start(new Dictionary<string, string> { [key] = value });
+
+        Assert.True(await silo.WaitForExitAsync(TimeSpan.FromSeconds(30)), "the silo kept running with a bad setting");
+        Assert.Equal(2, silo.ExitCode);
+        var line = Assert.Single(silo.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(named, line);
+    }
+
+    [Fact]
+    public async Task ClusterProfile_WithoutPostgres_StopsTheSilo_NamingTheConnectionString()
+    {
+        await using var silo = SiloProcess.Start(new Dictionary<string, string>
+        {
+            ["Profile"] = "Cluster",
+            ["Redis:ConnectionString"] = TestEnvironment.Redis,
+            ["Bootstrap:AdminApiKey"] = "ra_settings_test_admin_key_0123456789",
+        });
+
+        Assert.True(await silo.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(2, silo.ExitCode);
+        Assert.Contains("ReturnsActors:Postgres:ConnectionString", silo.Output);
+    }
+}
