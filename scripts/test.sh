@@ -40,5 +40,6 @@ done
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi   # a crashed test host counts as a failure
 if [ "$files" -eq 0 ] || [ $((passed + failed)) -eq 0 ]; then echo "no test ran"; failed=$((failed + 1)); fi
 echo "test results: $results ($files test projects)"
+cleanup; trap - EXIT
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
