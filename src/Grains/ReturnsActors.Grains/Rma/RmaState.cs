@@ -37,8 +37,8 @@ public sealed class RmaState
     /// <summary>Seq and hash of the last event trimmed from <see cref="Events"/>; verification starts after it.</summary>
     [Id(25)] public long ChainAnchorSeq { get; set; }
     [Id(26)] public string ChainAnchorHash { get; set; } = AuditChain.GenesisHash;
+    /// <summary>Bounded (<see cref="RmaMachine.MaxRecentCommands"/>) map of command ids to their answers.</summary>
     [Id(27)] public List<CommandRecord> RecentCommands { get; set; } = [];
-    [Id(28)] public DateTimeOffset? ReminderDueAt { get; set; }
 }
 
 [GenerateSerializer, Alias("ra.RmaLineState")]
