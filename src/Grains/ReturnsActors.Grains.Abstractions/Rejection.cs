@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace ReturnsActors.Grains;
 
 /// <summary>Why a command was refused. The API answers <see cref="RejectionKind.Conflict"/> with 409,
@@ -16,7 +18,7 @@ public sealed record Rejection(
 }
 
 /// <summary>The class of a refusal.</summary>
-[GenerateSerializer]
+[GenerateSerializer, JsonConverter(typeof(JsonStringEnumConverter<RejectionKind>))]
 public enum RejectionKind
 {
     Invalid = 0,

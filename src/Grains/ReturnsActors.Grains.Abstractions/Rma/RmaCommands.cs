@@ -1,0 +1,142 @@
+namespace ReturnsActors.Grains.Rma;
+
+/// <summary>Every command to a return carries an id (a repeated id is a no-op that returns the
+/// first answer) and the actor who issued it (e.g. <c>customer:c-17</c>, <c>agent:ann</c>, <c>carrier:ups</c>).</summary>
+public interface IRmaCommand
+{
+    string CommandId { get; }
+    string Actor { get; }
+}
+
+/// <summary>One order line the customer wants to return.</summary>
+[GenerateSerializer, Immutable, Alias("ra.RequestedLine")]
+public sealed record RequestedLine(
+    [property: Id(0)] string OrderLineId,
+    [property: Id(1)] int Quantity,
+    [property: Id(2)] string ReasonCode,
+    [property: Id(3)] ReasonClass ReasonClass,
+    [property: Id(4)] IReadOnlyList<string>? SerialNumbers = null);
+
+/// <summary>Requests a return against an order; eligibility is checked against the policy in force.</summary>
+[GenerateSerializer, Immutable, Alias("ra.CreateRma")]
+public sealed record CreateRma(
+    [property: Id(0)] string CommandId,
+    [property: Id(1)] string Actor,
+    [property: Id(2)] string OrderId,
+    [property: Id(3)] IReadOnlyList<RequestedLine> Lines,
+    [property: Id(4)] string? CustomerNote = null,
+    [property: Id(5)] bool FraudSignal = false) : IRmaCommand;
+
+/// <summary>Authorizes a requested or reviewed return.</summary>
+[GenerateSerializer, Immutable, Alias("ra.ApproveRma")]
+public sealed record ApproveRma([property: Id(0)] string CommandId, [property: Id(1)] string Actor, [property: Id(2)] string? Note = null) : IRmaCommand;
+
+/// <summary>Declines a requested or reviewed return.</summary>
+[GenerateSerializer, Immutable, Alias("ra.DeclineRma")]
+public sealed record DeclineRma([property: Id(0)] string CommandId, [property: Id(1)] string Actor, [property: Id(2)] string Reason) : IRmaCommand;
+
+/// <summary>Sends the return to the manual review queue.</summary>
+[GenerateSerializer, Immutable, Alias("ra.FlagRmaForReview")]
+public sealed record FlagRmaForReview([property: Id(0)] string CommandId, [property: Id(1)] string Actor, [property: Id(2)] string Reason) : IRmaCommand;
+
+/// <summary>Cancels the return. Customers may cancel until the parcel moves; merchants until it is received.</summary>
+[GenerateSerializer, Immutable, Alias("ra.CancelRma")]
+public sealed record CancelRma(
+    [property: Id(0)] string CommandId,
+    [property: Id(1)] string Actor,
+    [property: Id(2)] CancelledBy By,
+    [property: Id(3)] string? Reason = null) : IRmaCommand;
+
+/// <summary>Records the return label the customer ships with.</summary>
+[GenerateSerializer, Immutable, Alias("ra.RecordLabel")]
+public sealed record RecordLabel(
+    [property: Id(0)] string CommandId,
+    [property: Id(1)] string Actor,
+    [property: Id(2)] string Carrier,
+    [property: Id(3)] string TrackingNumber,
+    [property: Id(4)] string? LabelUrl = null) : IRmaCommand;
+
+/// <summary>A carrier tracking event. Applied by meaning: a late in-transit after delivery changes nothing.</summary>
+[GenerateSerializer, Immutable, Alias("ra.RecordCarrierEvent")]
+public sealed record RecordCarrierEvent(
+    [property: Id(0)] string CommandId,
+    [property: Id(1)] string Actor,
+    [property: Id(2)] CarrierEventKind Kind,
+    [property: Id(3)] DateTimeOffset? OccurredAt = null) : IRmaCommand;
+
+/// <summary>What the warehouse found in the parcel for one line.</summary>
+[GenerateSerializer, Immutable, Alias("ra.ReceivedLine")]
+public sealed record ReceivedLine(
+    [property: Id(0)] string LineId,
+    [property: Id(1)] int Quantity,
+    [property: Id(2)] IReadOnlyList<string>? SerialNumbers = null,
+    [property: Id(3)] bool WrongItem = false);
+
+/// <summary>Records a receipt. <paramref name="Final"/> says nothing more is expected, so missing units are short-shipped.</summary>
+[GenerateSerializer, Immutable, Alias("ra.RecordReceipt")]
+public sealed record RecordReceipt(
+    [property: Id(0)] string CommandId,
+    [property: Id(1)] string Actor,
+    [property: Id(2)] IReadOnlyList<ReceivedLine> Lines,
+    [property: Id(3)] bool Final = false,
+    [property: Id(4)] string? Warehouse = null) : IRmaCommand;
+
+/// <summary>Inspection result for one line.</summary>
+[GenerateSerializer, Immutable, Alias("ra.InspectedLine")]
+public sealed record InspectedLine(
+    [property: Id(0)] string LineId,
+    [property: Id(1)] ItemGrade Grade,
+    [property: Id(2)] string? ConditionNotes = null,
+    [property: Id(3)] IReadOnlyList<string>? EvidenceRefs = null);
+
+/// <summary>Records inspection of received lines.</summary>
+[GenerateSerializer, Immutable, Alias("ra.RecordInspection")]
+public sealed record RecordInspection([property: Id(0)] string CommandId, [property: Id(1)] string Actor, [property: Id(2)] IReadOnlyList<InspectedLine> Lines) : IRmaCommand;
+
+/// <summary>An explicit disposition for one line.</summary>
+[GenerateSerializer, Immutable, Alias("ra.LineDisposition")]
+public sealed record LineDisposition([property: Id(0)] string LineId, [property: Id(1)] Disposition Disposition);
+
+/// <summary>Dispositions inspected lines; lines not listed get the policy's disposition for their grade and category.</summary>
+[GenerateSerializer, Immutable, Alias("ra.DispositionRma")]
+public sealed record DispositionRma([property: Id(0)] string CommandId, [property: Id(1)] string Actor, [property: Id(2)] IReadOnlyList<LineDisposition>? Lines = null) : IRmaCommand;
+
+/// <summary>Requests settlement (refund, credit, replacement); restocking fee and deductions come from policy.</summary>
+[GenerateSerializer, Immutable, Alias("ra.SettleRma")]
+public sealed record SettleRma([property: Id(0)] string CommandId, [property: Id(1)] string Actor, [property: Id(2)] SettlementKind Kind) : IRmaCommand;
+
+/// <summary>The ERP confirms the settlement was issued; the return is resolved.</summary>
+[GenerateSerializer, Immutable, Alias("ra.ConfirmSettlement")]
+public sealed record ConfirmSettlement([property: Id(0)] string CommandId, [property: Id(1)] string Actor, [property: Id(2)] string Reference) : IRmaCommand;
+
+/// <summary>Keep-it / returnless resolution: the customer keeps the goods and is settled without shipping.</summary>
+[GenerateSerializer, Immutable, Alias("ra.ResolveWithoutReturn")]
+public sealed record ResolveWithoutReturn(
+    [property: Id(0)] string CommandId,
+    [property: Id(1)] string Actor,
+    [property: Id(2)] SettlementKind Kind,
+    [property: Id(3)] string Reason) : IRmaCommand;
+
+/// <summary>Expires a return whose goods never left the customer.</summary>
+[GenerateSerializer, Immutable, Alias("ra.ExpireRma")]
+public sealed record ExpireRma([property: Id(0)] string CommandId, [property: Id(1)] string Actor) : IRmaCommand;
+
+/// <summary>Closes a resolved or declined return.</summary>
+[GenerateSerializer, Immutable, Alias("ra.CloseRma")]
+public sealed record CloseRma([property: Id(0)] string CommandId, [property: Id(1)] string Actor) : IRmaCommand;
+
+/// <summary>Reopens a closed return to the state it was closed from.</summary>
+[GenerateSerializer, Immutable, Alias("ra.ReopenRma")]
+public sealed record ReopenRma([property: Id(0)] string CommandId, [property: Id(1)] string Actor, [property: Id(2)] string Reason) : IRmaCommand;
+
+/// <summary>Adds a note to the audit trail.</summary>
+[GenerateSerializer, Immutable, Alias("ra.AddRmaNote")]
+public sealed record AddRmaNote([property: Id(0)] string CommandId, [property: Id(1)] string Actor, [property: Id(2)] string Text) : IRmaCommand;
+
+/// <summary>Places the return on hold (fraud check, pending approval): settlement pauses, the stage is kept.</summary>
+[GenerateSerializer, Immutable, Alias("ra.PlaceRmaHold")]
+public sealed record PlaceRmaHold([property: Id(0)] string CommandId, [property: Id(1)] string Actor, [property: Id(2)] string Reason) : IRmaCommand;
+
+/// <summary>Releases a hold.</summary>
+[GenerateSerializer, Immutable, Alias("ra.ReleaseRmaHold")]
+public sealed record ReleaseRmaHold([property: Id(0)] string CommandId, [property: Id(1)] string Actor, [property: Id(2)] string? Note = null) : IRmaCommand;

@@ -1,0 +1,96 @@
+using System.Text.Json.Serialization;
+
+namespace ReturnsActors.Grains.Tasks;
+
+[GenerateSerializer, JsonConverter(typeof(JsonStringEnumConverter<HumanTaskStatus>))]
+public enum HumanTaskStatus
+{
+    Open = 0,
+    Claimed = 1,
+    Completed = 2,
+    Escalated = 3,
+}
+
+/// <summary>Well-known queue names and task kinds.</summary>
+public static class TaskQueues
+{
+    public const string Review = "review";
+    public const string Fraud = "fraud";
+    public const string InspectionException = "inspection_exception";
+    public const string Escalations = "escalations";
+
+    public const string KindReview = "review";
+    public const string KindFraud = "fraud_hold";
+    public const string KindSlaBreach = "sla_breach";
+    public const string KindSerialMismatch = "serial_mismatch";
+    public const string KindWrongItem = "wrong_item";
+    public const string KindCarrierLost = "carrier_lost";
+    public const string KindEscalated = "escalated";
+}
+
+/// <summary>Creates a task. Idempotent by <paramref name="TaskId"/>.</summary>
+[GenerateSerializer, Immutable, Alias("ra.CreateHumanTask")]
+public sealed record CreateHumanTask(
+    [property: Id(0)] string TaskId,
+    [property: Id(1)] string Kind,
+    [property: Id(2)] string RmaId,
+    [property: Id(3)] string Reason,
+    [property: Id(4)] DateTimeOffset CreatedAt);
+
+/// <summary>A human task as the API shows it.</summary>
+[GenerateSerializer, Immutable, Alias("ra.HumanTaskView")]
+public sealed record HumanTaskView(
+    [property: Id(0)] string TaskId,
+    [property: Id(1)] string Queue,
+    [property: Id(2)] string Kind,
+    [property: Id(3)] string RmaId,
+    [property: Id(4)] string Reason,
+    [property: Id(5)] HumanTaskStatus Status,
+    [property: Id(6)] string? Assignee,
+    [property: Id(7)] DateTimeOffset CreatedAt,
+    [property: Id(8)] DateTimeOffset? CompletedAt,
+    [property: Id(9)] string? Outcome,
+    [property: Id(10)] string? EscalatedTo);
+
+/// <summary>Depth (open and claimed tasks) and age of the oldest of them.</summary>
+[GenerateSerializer, Immutable, Alias("ra.TaskQueueStats")]
+public sealed record TaskQueueStats(
+    [property: Id(0)] string Queue,
+    [property: Id(1)] int Depth,
+    [property: Id(2)] TimeSpan? OldestAge);
+
+/// <summary>The answer to a task command.</summary>
+[GenerateSerializer, Immutable, Alias("ra.HumanTaskResult")]
+public sealed record HumanTaskResult([property: Id(0)] HumanTaskView? Task, [property: Id(1)] Rejection? Rejection)
+{
+    public static HumanTaskResult Ok(HumanTaskView task) => new(task, null);
+    public static HumanTaskResult Refused(Rejection rejection) => new(null, rejection);
+}
+
+/// <summary>A queue of human tasks. Key: <c>{tenantId}/{queue}</c> (review, fraud, inspection_exception, escalations).</summary>
+public interface ITaskQueueGrain : IGrainWithStringKey
+{
+    /// <summary>Adds a task; a task id seen before returns the existing task.</summary>
+    Task<HumanTaskView> CreateAsync(CreateHumanTask command);
+
+    /// <summary>Tasks in the queue, optionally only those with the given status, oldest first.</summary>
+    Task<IReadOnlyList<HumanTaskView>> ListAsync(HumanTaskStatus? status = null);
+
+    /// <summary>One task, or null.</summary>
+    Task<HumanTaskView?> GetAsync(string taskId);
+
+    /// <summary>The caller takes an open task.</summary>
+    Task<HumanTaskResult> ClaimAsync(string taskId, string assignee);
+
+    /// <summary>Assigns (or reassigns) an open or claimed task.</summary>
+    Task<HumanTaskResult> AssignAsync(string taskId, string assignee, string actor);
+
+    /// <summary>Completes the task. For review and fraud tasks the outcome <c>approve</c> or <c>decline</c> is applied to the return.</summary>
+    Task<HumanTaskResult> CompleteAsync(string taskId, string outcome, string actor, string? note = null);
+
+    /// <summary>Moves the task to another queue (default <c>escalations</c>).</summary>
+    Task<HumanTaskResult> EscalateAsync(string taskId, string actor, string reason, string? toQueue = null);
+
+    /// <summary>Queue depth and oldest age.</summary>
+    Task<TaskQueueStats> GetStatsAsync();
+}

@@ -1,0 +1,83 @@
+using System.Security.Cryptography;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ReturnsActors.Grains.Rma;
+
+/// <summary>Per-RMA hash chain: each event's hash covers its canonical form and the previous hash.</summary>
+public static class AuditChain
+{
+    public const string GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000";
+
+    /// <summary>How event payloads are written: camelCase, snake_case enum names, no nulls.</summary>
+    public static JsonSerializerOptions DataJson { get; } = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    /// <summary>SHA-256 (lower-case hex) over a JSON array of the event's fields in a fixed order;
+    /// the payload is hashed as the exact stored text, the time as UTC round-trip text.</summary>
+    public static string Hash(long seq, string type, DateTimeOffset occurredAt, string actor, string commandId,
+        int policyVersion, IReadOnlyList<string> ruleIds, string dataJson, string prevHash)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartArray();
+            w.WriteNumberValue(seq);
+            w.WriteStringValue(type);
+            w.WriteStringValue(occurredAt.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+            w.WriteStringValue(actor);
+            w.WriteStringValue(commandId);
+            w.WriteNumberValue(policyVersion);
+            w.WriteStartArray();
+            foreach (var rule in ruleIds)
+            {
+                w.WriteStringValue(rule);
+            }
+
+            w.WriteEndArray();
+            w.WriteStringValue(dataJson);
+            w.WriteStringValue(prevHash);
+            w.WriteEndArray();
+        }
+
+        return Convert.ToHexStringLower(SHA256.HashData(buffer.ToArray()));
+    }
+
+    public static string Hash(RmaEvent e) =>
+        Hash(e.Seq, e.Type, e.OccurredAt, e.Actor, e.CommandId, e.PolicyVersion, e.RuleIds, e.DataJson, e.PrevHash);
+
+    /// <summary>Creates the next event of the chain.</summary>
+    public static RmaEvent Next(long prevSeq, string prevHash, string type, DateTimeOffset occurredAt, string actor,
+        string commandId, int policyVersion, IReadOnlyList<string> ruleIds, object data)
+    {
+        var seq = prevSeq + 1;
+        var at = occurredAt.ToUniversalTime();
+        var json = JsonSerializer.Serialize(data, DataJson);
+        var hash = Hash(seq, type, at, actor, commandId, policyVersion, ruleIds, json, prevHash);
+        return new RmaEvent(seq, type, at, actor, commandId, policyVersion, ruleIds, json, prevHash, hash);
+    }
+
+    /// <summary>Recomputes the chain from an anchor (the last trimmed event) and reports the first event that does not match.</summary>
+    public static ChainVerification Verify(IReadOnlyList<RmaEvent> events, long anchorSeq = 0, string anchorHash = GenesisHash)
+    {
+        var prevSeq = anchorSeq;
+        var prevHash = anchorHash;
+        foreach (var e in events)
+        {
+            if (e.Seq != prevSeq + 1 || e.PrevHash != prevHash || Hash(e) != e.Hash)
+            {
+                return new ChainVerification(false, e.Seq, anchorSeq + 1, prevSeq);
+            }
+
+            prevSeq = e.Seq;
+            prevHash = e.Hash;
+        }
+
+        return new ChainVerification(true, null, anchorSeq + 1, prevSeq);
+    }
+}

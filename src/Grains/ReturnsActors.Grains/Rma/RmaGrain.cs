@@ -1,0 +1,285 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using ReturnsActors.Grains.Orders;
+using ReturnsActors.Grains.Policies;
+using ReturnsActors.Grains.Tasks;
+
+namespace ReturnsActors.Grains.Rma;
+
+/// <summary>Thin shell around <see cref="RmaMachine"/>: load state, decide, persist state and outbox in one write,
+/// then drain the outbox to the event log and side effects (tasks, order ledger).</summary>
+public sealed class RmaGrain(
+    [PersistentState("rma", StorageNames.Returns)] IPersistentState<RmaState> state,
+    TimeProvider time,
+    IOrderSource orders,
+    IRmaEventLog eventLog,
+    ILogger<RmaGrain> logger) : Grain, IRmaGrain, IRemindable
+{
+    /// <summary>Events kept in grain state; older ones live in the event log only (after they were drained).</summary>
+    public const int MaxEventsInState = 500;
+
+    private const string ReminderName = "rma-deadlines";
+    private static readonly TimeSpan _minReminderDelay = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan _reminderRetryPeriod = TimeSpan.FromHours(1);
+
+    private DateTimeOffset? _reminderDueAt;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // A crash between the state write and the drain leaves events in the outbox; deliver them now.
+        if (state.State.Outbox.Count > 0)
+        {
+            await DrainAsync();
+        }
+    }
+
+    public async Task<RmaResult> CreateAsync(CreateRma command)
+    {
+        var (tenantId, rmaId) = ParseKey();
+        if (tenantId.Length == 0 || rmaId.Length == 0)
+        {
+            return RmaResult.Refused(Rejection.Invalid("rma.key", "The grain key must be {tenantId}/{rmaId}."));
+        }
+
+        var now = time.GetUtcNow();
+        OrderSnapshot? order = null;
+        IReadOnlyDictionary<string, int> returned = new Dictionary<string, int>();
+        var policy = DefaultPolicy.Document;
+        if (!state.State.Created && !string.IsNullOrWhiteSpace(command.OrderId))
+        {
+            order = await orders.GetOrderAsync(tenantId, command.OrderId.Trim());
+            if (order is not null)
+            {
+                returned = await Ledger(order.OrderId).GetReturnedAsync();
+                policy = await ResolvePolicyAsync(tenantId, order.BusinessUnit, now);
+            }
+        }
+
+        var outcome = RmaMachine.Create(state.State, command, new CreateRmaContext(tenantId, rmaId, order, returned, policy, now));
+        if (outcome is { Rejection: null, Replayed: false } && order is not null)
+        {
+            // The ledger re-checks atomically: two returns of the same order may race between read and reserve.
+            var claims = state.State.Lines
+                .Select(l => new LedgerClaim(l.OrderLineId, l.Quantity, order.Lines.First(o => o.OrderLineId == l.OrderLineId).Quantity))
+                .ToList();
+            if (await Ledger(order.OrderId).ReserveAsync(rmaId, claims) is { } refused)
+            {
+                state.State = new RmaState();
+                return RmaResult.Refused(refused);
+            }
+        }
+
+        return await FinishAsync(outcome);
+    }
+
+    public Task<RmaResult> ApproveAsync(ApproveRma command) => RunAsync(command);
+
+    public Task<RmaResult> DeclineAsync(DeclineRma command) => RunAsync(command);
+
+    public Task<RmaResult> FlagForReviewAsync(FlagRmaForReview command) => RunAsync(command);
+
+    public Task<RmaResult> CancelAsync(CancelRma command) => RunAsync(command);
+
+    public Task<RmaResult> RecordLabelAsync(RecordLabel command) => RunAsync(command);
+
+    public Task<RmaResult> RecordCarrierEventAsync(RecordCarrierEvent command) => RunAsync(command);
+
+    public Task<RmaResult> RecordReceiptAsync(RecordReceipt command) => RunAsync(command);
+
+    public Task<RmaResult> RecordInspectionAsync(RecordInspection command) => RunAsync(command);
+
+    public Task<RmaResult> DispositionAsync(DispositionRma command) => RunAsync(command);
+
+    public Task<RmaResult> SettleAsync(SettleRma command) => RunAsync(command);
+
+    public Task<RmaResult> ConfirmSettlementAsync(ConfirmSettlement command) => RunAsync(command);
+
+    public Task<RmaResult> ResolveWithoutReturnAsync(ResolveWithoutReturn command) => RunAsync(command);
+
+    public Task<RmaResult> ExpireAsync(ExpireRma command) => RunAsync(command);
+
+    public Task<RmaResult> CloseAsync(CloseRma command) => RunAsync(command);
+
+    public Task<RmaResult> ReopenAsync(ReopenRma command) => RunAsync(command);
+
+    public Task<RmaResult> AddNoteAsync(AddRmaNote command) => RunAsync(command);
+
+    public Task<RmaResult> PlaceHoldAsync(PlaceRmaHold command) => RunAsync(command);
+
+    public Task<RmaResult> ReleaseHoldAsync(ReleaseRmaHold command) => RunAsync(command);
+
+    public Task<RmaView?> GetAsync() => Task.FromResult(state.State.Created ? RmaMachine.ToView(state.State) : null);
+
+    public Task<IReadOnlyList<RmaEvent>> GetEventsAsync() => Task.FromResult<IReadOnlyList<RmaEvent>>(state.State.Events.ToList());
+
+    public Task<ChainVerification> VerifyAsync() =>
+        Task.FromResult(AuditChain.Verify(state.State.Events, state.State.ChainAnchorSeq, state.State.ChainAnchorHash));
+
+    public async Task<RmaView?> CheckDeadlinesAsync()
+    {
+        var outcome = RmaMachine.CheckDeadlines(state.State, time.GetUtcNow());
+        if (outcome.Changed)
+        {
+            await PersistAsync();
+            await DrainAsync();
+        }
+
+        await ScheduleAsync();
+        return state.State.Created ? RmaMachine.ToView(state.State) : null;
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName == ReminderName)
+        {
+            await CheckDeadlinesAsync();
+        }
+    }
+
+    private async Task<RmaResult> RunAsync(IRmaCommand command) =>
+        await FinishAsync(RmaMachine.Handle(state.State, command, time.GetUtcNow()));
+
+    private async Task<RmaResult> FinishAsync(RmaOutcome outcome)
+    {
+        // A refusal is remembered too (a retried command id gets the same answer), but only for a return that exists.
+        if (outcome.Changed || (outcome.Rejection is not null && !outcome.Replayed && state.State.Created))
+        {
+            await PersistAsync();
+        }
+
+        if (outcome.Changed)
+        {
+            await DrainAsync();
+            await ScheduleAsync();
+        }
+
+        return outcome.Rejection is null
+            ? RmaResult.Ok(RmaMachine.ToView(state.State), outcome.Replayed)
+            : RmaResult.Refused(outcome.Rejection, outcome.Replayed);
+    }
+
+    private async Task PersistAsync()
+    {
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            // Memory is now ahead of storage; drop the activation so the next call reloads what is durable.
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    private async Task DrainAsync()
+    {
+        var pending = state.State.Outbox.ToList();
+        if (pending.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await eventLog.AppendAsync(this.GetPrimaryKeyString(), pending);
+            foreach (var e in pending)
+            {
+                await ApplySideEffectAsync(e);
+            }
+        }
+        catch (Exception ex)
+        {
+            // Left in the outbox: retried after the next command, deadline check or activation.
+            logger.LogWarning(ex, "Draining {Count} events of return {Rma} failed; will retry.", pending.Count, this.GetPrimaryKeyString());
+            return;
+        }
+
+        var drainedThrough = pending[^1].Seq;
+        state.State.Outbox.RemoveAll(e => e.Seq <= drainedThrough);
+        TrimHistory();
+        await PersistAsync();
+    }
+
+    private async Task ApplySideEffectAsync(RmaEvent e)
+    {
+        var (tenantId, rmaId) = ParseKey();
+        switch (e.Type)
+        {
+            case "task.created":
+                using (var data = JsonDocument.Parse(e.DataJson))
+                {
+                    var root = data.RootElement;
+                    var queue = root.GetProperty("queue").GetString()!;
+                    await GrainFactory.GetGrain<ITaskQueueGrain>($"{tenantId}/{queue}").CreateAsync(new CreateHumanTask(
+                        root.GetProperty("taskId").GetString()!, root.GetProperty("kind").GetString()!, rmaId,
+                        root.GetProperty("reason").GetString() ?? "", e.OccurredAt));
+                }
+
+                break;
+            case "return.cancelled" or "return.declined" or "return.expired":
+                await Ledger(state.State.OrderId).ReleaseAsync(rmaId);
+                break;
+        }
+    }
+
+    private void TrimHistory()
+    {
+        var excess = state.State.Events.Count - MaxEventsInState;
+        if (excess <= 0)
+        {
+            return;
+        }
+
+        var anchor = state.State.Events[excess - 1];
+        state.State.Events.RemoveRange(0, excess);
+        state.State.ChainAnchorSeq = anchor.Seq;
+        state.State.ChainAnchorHash = anchor.Hash;
+    }
+
+    private async Task ScheduleAsync()
+    {
+        var next = RmaMachine.NextWake(state.State);
+        if (next == _reminderDueAt)
+        {
+            return;
+        }
+
+        if (next is null)
+        {
+            var existing = await this.GetReminder(ReminderName);
+            if (existing is not null)
+            {
+                await this.UnregisterReminder(existing);
+            }
+        }
+        else
+        {
+            var delay = next.Value - time.GetUtcNow();
+            // The hourly period is a safety net: a lost tick is retried, and the catch-up is idempotent.
+            await this.RegisterOrUpdateReminder(ReminderName, delay < _minReminderDelay ? _minReminderDelay : delay, _reminderRetryPeriod);
+        }
+
+        _reminderDueAt = next;
+    }
+
+    private async Task<PolicyDocument> ResolvePolicyAsync(string tenantId, string? businessUnit, DateTimeOffset now)
+    {
+        if (!string.IsNullOrWhiteSpace(businessUnit)
+            && await GrainFactory.GetGrain<IPolicyGrain>($"{tenantId}/{businessUnit}").GetEffectiveAsync(now) is { } unitPolicy)
+        {
+            return unitPolicy;
+        }
+
+        return await GrainFactory.GetGrain<IPolicyGrain>(tenantId).GetEffectiveAsync(now) ?? DefaultPolicy.Document;
+    }
+
+    private IOrderLedgerGrain Ledger(string orderId) => GrainFactory.GetGrain<IOrderLedgerGrain>($"{ParseKey().TenantId}/{orderId}");
+
+    private (string TenantId, string RmaId) ParseKey()
+    {
+        var key = this.GetPrimaryKeyString();
+        var slash = key.IndexOf('/');
+        return slash <= 0 ? ("", "") : (key[..slash], key[(slash + 1)..]);
+    }
+}

@@ -1,0 +1,1033 @@
+using ReturnsActors.Grains.Orders;
+using ReturnsActors.Grains.Policies;
+using ReturnsActors.Grains.Tasks;
+
+namespace ReturnsActors.Grains.Rma;
+
+/// <summary>What a command did: the rejection, or the events it raised (already applied to the state).</summary>
+public sealed record RmaOutcome(Rejection? Rejection, IReadOnlyList<RmaEvent> Events, bool Replayed = false)
+{
+    public bool Changed => Events.Count > 0;
+}
+
+/// <summary>Everything a create decision depends on besides the command.</summary>
+public sealed record CreateRmaContext(
+    string TenantId,
+    string RmaId,
+    OrderSnapshot? Order,
+    IReadOnlyDictionary<string, int> AlreadyReturned,
+    PolicyDocument Policy,
+    DateTimeOffset Now);
+
+/// <summary>The return state machine: plain C#, no Orleans. Each transition checks its guards before it
+/// changes anything, so a rejection leaves the state untouched.</summary>
+public static class RmaMachine
+{
+    public const int MaxRecentCommands = 100;
+    public const string SystemActor = "system";
+
+    public const string StageAuthorize = "authorize";
+    public const string StageShip = "ship";
+    public const string StageReceive = "receive";
+    public const string StageInspect = "inspect";
+    public const string StageRefund = "refund";
+
+    private static readonly RmaStatus[] _terminal = [RmaStatus.Closed, RmaStatus.Cancelled, RmaStatus.Expired, RmaStatus.Declined];
+
+    public static RmaOutcome Create(RmaState s, CreateRma cmd, CreateRmaContext ctx)
+    {
+        if (s.Created)
+        {
+            return TryReplay(s, cmd) ?? Refuse(s, cmd, Rejection.Conflict("rma.exists", $"Return '{s.RmaId}' already exists."));
+        }
+
+        var errors = new Dictionary<string, List<string>>();
+        var rules = new List<string>();
+        void Error(string field, string message, string? ruleId = null)
+        {
+            if (!errors.TryGetValue(field, out var list))
+            {
+                errors[field] = list = [];
+            }
+
+            list.Add(ruleId is null ? message : $"{message} (rule {ruleId})");
+            if (ruleId is not null)
+            {
+                rules.Add(ruleId);
+            }
+        }
+
+        if (string.IsNullOrWhiteSpace(cmd.CommandId))
+        {
+            Error("commandId", "A command id is required.");
+        }
+
+        var order = ctx.Order;
+        if (order is null)
+        {
+            return Rejected(Rejection.Invalid("order.not_found", $"Order '{cmd.OrderId}' was not found.",
+                new Dictionary<string, string[]> { ["orderId"] = ["No such order for this tenant."] }));
+        }
+
+        var policy = ctx.Policy;
+        var requested = cmd.Lines ?? [];
+        if (requested.Count == 0)
+        {
+            Error("lines", "At least one line is required.");
+        }
+
+        if (requested.Sum(l => Math.Max(0, l.Quantity)) > policy.MaxUnitsPerRma)
+        {
+            Error("lines", $"At most {policy.MaxUnitsPerRma} units per return.", "max_units_per_rma");
+        }
+
+        var lines = new List<RmaLineState>();
+        for (var i = 0; i < requested.Count; i++)
+        {
+            var r = requested[i];
+            var field = $"lines[{i}]";
+            var orderLine = order.Lines.FirstOrDefault(l => l.OrderLineId == r.OrderLineId);
+            if (orderLine is null)
+            {
+                Error($"{field}.orderLineId", $"Order line '{r.OrderLineId}' is not on order '{order.OrderId}'.");
+                continue;
+            }
+
+            if (requested.Take(i).Any(o => o.OrderLineId == r.OrderLineId))
+            {
+                Error($"{field}.orderLineId", "The order line appears twice.");
+                continue;
+            }
+
+            if (r.Quantity < 1)
+            {
+                Error($"{field}.quantity", "Must be at least 1.");
+                continue;
+            }
+
+            if (!Enum.IsDefined(r.ReasonClass))
+            {
+                Error($"{field}.reasonClass", "Unknown reason class.");
+            }
+
+            if (string.IsNullOrWhiteSpace(r.ReasonCode) || r.ReasonCode.Length > 64)
+            {
+                Error($"{field}.reasonCode", "Must be 1 to 64 characters.");
+            }
+
+            var serials = (r.SerialNumbers ?? []).Where(sn => !string.IsNullOrWhiteSpace(sn)).Select(sn => sn.Trim()).Distinct().ToList();
+            foreach (var v in PolicyRules.CheckLine(policy, field, order.Channel, orderLine.Category, order.DeliveredAt, ctx.Now, serials.Count, r.Quantity))
+            {
+                Error(v.Field, v.Message, v.RuleId);
+            }
+
+            if (orderLine.SerialNumbers.Count > 0 && serials.Any(sn => !orderLine.SerialNumbers.Contains(sn)))
+            {
+                Error($"{field}.serialNumbers", "A serial number was not shipped on this order line.", "serial_on_order");
+            }
+
+            var already = ctx.AlreadyReturned.GetValueOrDefault(orderLine.OrderLineId);
+            if (already + r.Quantity > orderLine.Quantity)
+            {
+                Error($"{field}.quantity",
+                    $"Ordered {orderLine.Quantity}, already returned {already}; at most {Math.Max(0, orderLine.Quantity - already)} more.",
+                    "quantity.ordered");
+            }
+
+            lines.Add(new RmaLineState
+            {
+                LineId = $"L{i + 1}",
+                OrderLineId = orderLine.OrderLineId,
+                Sku = orderLine.Sku,
+                Category = orderLine.Category,
+                Quantity = r.Quantity,
+                SerialNumbers = serials,
+                UnitPrice = new Money(orderLine.UnitPrice, order.Currency),
+                ReasonCode = r.ReasonCode ?? "",
+                ReasonClass = r.ReasonClass,
+            });
+        }
+
+        if (errors.Count > 0)
+        {
+            return Rejected(Rejection.Invalid("rma.ineligible", "The return is not eligible: " + string.Join(" ", errors.SelectMany(e => e.Value)),
+                errors.ToDictionary(e => e.Key, e => e.Value.ToArray())));
+        }
+
+        s.Created = true;
+        s.TenantId = ctx.TenantId;
+        s.RmaId = ctx.RmaId;
+        s.OrderId = order.OrderId;
+        s.Channel = order.Channel;
+        s.OrderDeliveredAt = order.DeliveredAt;
+        s.Policy = policy;
+        s.Lines = lines;
+        s.Status = RmaStatus.Requested;
+        s.CreatedAt = ctx.Now;
+        s.FraudSignal = cmd.FraudSignal;
+
+        var tx = new Tx(s, ctx.Now, cmd);
+        var windowRules = lines.Select(l => PolicyRules.WindowFor(policy, order.Channel, l.Category).RuleId).Distinct().ToList();
+        tx.Raise("return.requested", new
+        {
+            orderId = order.OrderId,
+            channel = order.Channel,
+            customerNote = cmd.CustomerNote,
+            fraudSignal = cmd.FraudSignal,
+            lines = lines.Select(l => new { l.LineId, l.OrderLineId, l.Sku, l.Category, l.Quantity, l.SerialNumbers, unitPrice = l.UnitPrice, l.ReasonCode, l.ReasonClass }),
+        }, windowRules);
+
+        var value = lines.Sum(l => l.UnitPrice.Amount * l.Quantity);
+        var (route, routeRules, queue) = PolicyRules.Route(policy, order.Channel, value, lines.Select(l => l.ReasonClass), cmd.FraudSignal);
+        switch (route)
+        {
+            case PolicyRules.RouteAutoApprove:
+                Authorize(tx, null, routeRules);
+                break;
+            case PolicyRules.RouteFraudHold:
+                s.OnHold = true;
+                s.HoldReason = "fraud_check";
+                tx.Raise("return.hold_placed", new { reason = s.HoldReason }, routeRules);
+                SendToReview(tx, "fraud_check", queue, TaskQueues.KindFraud, routeRules);
+                break;
+            default:
+                SendToReview(tx, $"Return value {value:0.00} {order.Currency} is above the auto-approve limit.", queue, TaskQueues.KindReview, routeRules);
+                break;
+        }
+
+        Remember(s, cmd, null);
+        return new RmaOutcome(null, tx.Events);
+    }
+
+    public static RmaOutcome Handle(RmaState s, IRmaCommand cmd, DateTimeOffset now)
+    {
+        if (!s.Created)
+        {
+            return Rejected(Rejection.NotFound("rma.not_found", "The return does not exist."));
+        }
+
+        if (TryReplay(s, cmd) is { } replay)
+        {
+            return replay;
+        }
+
+        if (string.IsNullOrWhiteSpace(cmd.CommandId) || string.IsNullOrWhiteSpace(cmd.Actor))
+        {
+            return Rejected(Rejection.Invalid("command.invalid", "Command id and actor are required.",
+                new Dictionary<string, string[]> { ["commandId"] = ["Required."], ["actor"] = ["Required."] }));
+        }
+
+        var tx = new Tx(s, now, cmd);
+        var rejection = cmd switch
+        {
+            ApproveRma c => Approve(tx, c),
+            DeclineRma c => Decline(tx, c),
+            FlagRmaForReview c => Flag(tx, c),
+            CancelRma c => Cancel(tx, c),
+            RecordLabel c => Label(tx, c),
+            RecordCarrierEvent c => Carrier(tx, c),
+            RecordReceipt c => Receive(tx, c),
+            RecordInspection c => Inspect(tx, c),
+            DispositionRma c => DispositionLines(tx, c),
+            SettleRma c => Settle(tx, c),
+            ConfirmSettlement c => Confirm(tx, c),
+            ResolveWithoutReturn c => KeepIt(tx, c),
+            ExpireRma => Expire(tx, []),
+            CloseRma => Close(tx),
+            ReopenRma c => Reopen(tx, c),
+            AddRmaNote c => Note(tx, c),
+            PlaceRmaHold c => Hold(tx, c),
+            ReleaseRmaHold c => Release(tx, c),
+            _ => Rejection.Invalid("command.unknown", $"Unknown command {cmd.GetType().Name}."),
+        };
+
+        if (rejection is not null && tx.Events.Count > 0)
+        {
+            throw new InvalidOperationException($"{cmd.GetType().Name} raised events and was refused.");
+        }
+
+        Remember(s, cmd, rejection);
+        return new RmaOutcome(rejection, tx.Events);
+    }
+
+    /// <summary>Catches up on deadlines at <paramref name="now"/>: warnings, breaches, escalations, ship-by expiry.
+    /// Idempotent: each deadline warns and breaches at most once, whatever the number of calls.</summary>
+    public static RmaOutcome CheckDeadlines(RmaState s, DateTimeOffset now)
+    {
+        if (!s.Created)
+        {
+            return new RmaOutcome(null, []);
+        }
+
+        var tx = new Tx(s, now, SystemActor, $"deadline:{now.UtcTicks}");
+        foreach (var d in s.Deadlines.Where(d => d.CompletedAt is null).ToList())
+        {
+            if (d.WarnedAt is null && now >= d.WarnAt)
+            {
+                d.WarnedAt = now;
+                tx.Raise("sla.warning", new { stage = d.Stage, dueAt = d.DueAt, warnAt = d.WarnAt }, [$"sla.{d.Stage}.warning"]);
+            }
+
+            if (d.BreachedAt is null && now >= d.DueAt && d.CompletedAt is null)
+            {
+                d.BreachedAt = now;
+                tx.Raise("sla.breached", new { stage = d.Stage, dueAt = d.DueAt }, [$"sla.{d.Stage}"]);
+                if (d.Stage == StageShip && s.Policy.ExpireWhenShipByPasses && CanExpire(s))
+                {
+                    Expire(tx, ["sla.ship.expire"]);
+                }
+                else
+                {
+                    CreateTask(tx, s.Policy.EscalationQueue, TaskQueues.KindSlaBreach, $"SLA for stage '{d.Stage}' breached (due {d.DueAt:O}).", [$"sla.{d.Stage}"]);
+                }
+            }
+        }
+
+        return new RmaOutcome(null, tx.Events);
+    }
+
+    /// <summary>When the grain should wake next for a deadline, or null when none is pending.</summary>
+    public static DateTimeOffset? NextWake(RmaState s) =>
+        s.Deadlines.Where(d => d.CompletedAt is null)
+            .Select(d => d.WarnedAt is null ? d.WarnAt : d.BreachedAt is null ? d.DueAt : (DateTimeOffset?)null)
+            .Where(t => t is not null)
+            .Min();
+
+    public static RmaView ToView(RmaState s)
+    {
+        var currency = s.Lines.FirstOrDefault()?.UnitPrice.Currency ?? "EUR";
+        var settled = s.Lines.Any(l => l.SettledAmount is not null)
+            ? s.Lines.Where(l => l.SettledAmount is not null).Aggregate(Money.Zero(currency), (sum, l) => sum + l.SettledAmount!)
+            : null;
+        return new RmaView(s.TenantId, s.RmaId, s.OrderId, s.Channel, s.Status, s.OnHold, s.HoldReason,
+            s.Lines.Select(l => new RmaLineView(l.LineId, l.OrderLineId, l.Sku, l.Category, l.Quantity, l.SerialNumbers.ToList(), l.UnitPrice,
+                l.ReasonCode, l.ReasonClass, l.Acceptance, l.Logistics, l.Receipt, l.QuantityReceived, l.SerialMismatch, l.Grade,
+                l.Disposition, l.Settlement, l.SettledAmount, l.RestockingFee, l.Deduction)).ToList(),
+            s.Deadlines.Select(d => new DeadlineView(d.Stage, d.StartedAt, d.DueAt, d.WarnedAt, d.BreachedAt, d.CompletedAt)).ToList(),
+            s.Policy.Version, s.CreatedAt, s.UpdatedAt, s.OrderDeliveredAt, s.Carrier, s.TrackingNumber, settled, s.SettlementReference, s.LastSeq);
+    }
+
+    /// <summary>The return reduced to what policy decisions depend on, for dry runs.</summary>
+    public static RmaSnapshot ToSnapshot(RmaState s) =>
+        new(s.RmaId, s.Channel, s.OrderDeliveredAt, s.CreatedAt,
+            s.Lines.Select(l => new RmaSnapshotLine(l.LineId, l.Category, l.Quantity, l.UnitPrice, l.ReasonClass, l.SerialNumbers.Count, l.Grade)).ToList(),
+            s.FraudSignal);
+
+    // ---- transitions ----
+
+    private static Rejection? Approve(Tx tx, ApproveRma c)
+    {
+        if (Illegal(tx.State, "approve", RmaStatus.Requested, RmaStatus.UnderReview) is { } r)
+        {
+            return r;
+        }
+
+        Authorize(tx, c.Note, ["manual.approve"]);
+        return null;
+    }
+
+    private static Rejection? Decline(Tx tx, DeclineRma c)
+    {
+        if (Illegal(tx.State, "decline", RmaStatus.Requested, RmaStatus.UnderReview) is { } r)
+        {
+            return r;
+        }
+
+        if (Required(c.Reason, "reason") is { } invalid)
+        {
+            return invalid;
+        }
+
+        foreach (var line in tx.State.Lines)
+        {
+            line.Acceptance = LineAcceptance.Rejected;
+        }
+
+        tx.State.Status = RmaStatus.Declined;
+        CompleteAllDeadlines(tx);
+        tx.Raise("return.declined", new { reason = c.Reason });
+        return null;
+    }
+
+    private static Rejection? Flag(Tx tx, FlagRmaForReview c)
+    {
+        if (Illegal(tx.State, "flag", RmaStatus.Requested, RmaStatus.Authorized) is { } r)
+        {
+            return r;
+        }
+
+        if (Required(c.Reason, "reason") is { } invalid)
+        {
+            return invalid;
+        }
+
+        CompleteDeadline(tx, StageShip);
+        SendToReview(tx, c.Reason, tx.State.Policy.ReviewQueue, TaskQueues.KindReview, ["manual.flag"]);
+        return null;
+    }
+
+    private static Rejection? Cancel(Tx tx, CancelRma c)
+    {
+        var s = tx.State;
+        var moving = s.Lines.Any(l => l.Logistics is LineLogistics.InTransit or LineLogistics.Delivered);
+        var allowed = c.By == CancelledBy.Customer
+            ? !moving && s.Status is RmaStatus.Requested or RmaStatus.UnderReview or RmaStatus.Authorized or RmaStatus.AwaitingShipment
+            : s.Status is RmaStatus.Requested or RmaStatus.UnderReview or RmaStatus.Authorized or RmaStatus.AwaitingShipment
+                or RmaStatus.InTransit or RmaStatus.Delivered;
+        if (!allowed)
+        {
+            return Rejection.Conflict("rma.illegal_transition",
+                $"A {c.By.ToString().ToLowerInvariant()} cannot cancel a return that is {s.Status}{(moving ? " with goods on the way" : "")}.");
+        }
+
+        s.Status = RmaStatus.Cancelled;
+        CompleteAllDeadlines(tx);
+        tx.Raise("return.cancelled", new { by = c.By, reason = c.Reason });
+        return null;
+    }
+
+    private static Rejection? Label(Tx tx, RecordLabel c)
+    {
+        if (Illegal(tx.State, "create a label for", RmaStatus.Authorized, RmaStatus.AwaitingShipment) is { } r)
+        {
+            return r;
+        }
+
+        if ((Required(c.Carrier, "carrier") ?? Required(c.TrackingNumber, "trackingNumber")) is { } invalid)
+        {
+            return invalid;
+        }
+
+        tx.State.Carrier = c.Carrier.Trim();
+        tx.State.TrackingNumber = c.TrackingNumber.Trim();
+        tx.State.LabelUrl = c.LabelUrl;
+        tx.State.Status = RmaStatus.AwaitingShipment;
+        tx.Raise("label.created", new { carrier = tx.State.Carrier, trackingNumber = tx.State.TrackingNumber, labelUrl = c.LabelUrl });
+        return null;
+    }
+
+    private static Rejection? Carrier(Tx tx, RecordCarrierEvent c)
+    {
+        var s = tx.State;
+        if (s.Status is RmaStatus.Requested or RmaStatus.UnderReview or RmaStatus.Declined or RmaStatus.Cancelled or RmaStatus.Expired or RmaStatus.Closed)
+        {
+            return Rejection.Conflict("rma.illegal_transition", $"Carrier events do not apply to a return that is {s.Status}.");
+        }
+
+        var shippable = s.Lines.Where(l => l.Acceptance == LineAcceptance.Accepted && l.Receipt == LineReceipt.Pending && l.QuantityReceived == 0).ToList();
+        var beforeShipping = s.Status is RmaStatus.Authorized or RmaStatus.AwaitingShipment;
+        var stale = false;
+        string type;
+        switch (c.Kind)
+        {
+            case CarrierEventKind.InTransit:
+                type = "shipment.in_transit";
+                stale = !beforeShipping;
+                foreach (var l in shippable.Where(l => l.Logistics is LineLogistics.Awaiting or LineLogistics.NotDroppedOff or LineLogistics.Lost))
+                {
+                    l.Logistics = LineLogistics.InTransit;
+                }
+
+                if (beforeShipping)
+                {
+                    s.Status = RmaStatus.InTransit;
+                    CompleteDeadline(tx, StageShip);
+                    StartDeadline(tx, StageReceive, s.Policy.Sla.ReceiveHours);
+                }
+
+                break;
+            case CarrierEventKind.Delivered:
+                type = "shipment.delivered";
+                stale = !(beforeShipping || s.Status == RmaStatus.InTransit);
+                foreach (var l in shippable)
+                {
+                    l.Logistics = LineLogistics.Delivered;
+                }
+
+                if (!stale)
+                {
+                    s.Status = RmaStatus.Delivered;
+                    CompleteDeadline(tx, StageShip);
+                    StartDeadline(tx, StageReceive, s.Policy.Sla.ReceiveHours);
+                }
+
+                break;
+            case CarrierEventKind.Lost:
+                type = "shipment.lost";
+                stale = !(beforeShipping || s.Status == RmaStatus.InTransit);
+                if (!stale)
+                {
+                    foreach (var l in shippable.Where(l => l.Logistics != LineLogistics.Delivered))
+                    {
+                        l.Logistics = LineLogistics.Lost;
+                    }
+                }
+
+                break;
+            case CarrierEventKind.NotDroppedOff:
+                type = "shipment.not_dropped_off";
+                stale = !beforeShipping;
+                if (!stale)
+                {
+                    foreach (var l in shippable.Where(l => l.Logistics == LineLogistics.Awaiting))
+                    {
+                        l.Logistics = LineLogistics.NotDroppedOff;
+                    }
+                }
+
+                break;
+            default:
+                return Rejection.Invalid("carrier.kind", "Unknown carrier event.");
+        }
+
+        tx.Raise(type, new { carrierOccurredAt = c.OccurredAt, stale, status = s.Status });
+        if (c.Kind == CarrierEventKind.Lost && !stale)
+        {
+            CreateTask(tx, s.Policy.EscalationQueue, TaskQueues.KindCarrierLost, "The carrier reported the parcel lost.", ["carrier.lost"]);
+        }
+
+        return null;
+    }
+
+    private static Rejection? Receive(Tx tx, RecordReceipt c)
+    {
+        var s = tx.State;
+        if (Illegal(s, "receive", RmaStatus.Authorized, RmaStatus.AwaitingShipment, RmaStatus.InTransit, RmaStatus.Delivered, RmaStatus.PartiallyReceived) is { } r)
+        {
+            return r;
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        var input = c.Lines ?? [];
+        for (var i = 0; i < input.Count; i++)
+        {
+            var line = s.Lines.FirstOrDefault(l => l.LineId == input[i].LineId);
+            if (line is null || line.Acceptance != LineAcceptance.Accepted)
+            {
+                errors[$"lines[{i}].lineId"] = ["No accepted line with this id."];
+            }
+            else if (input[i].Quantity < 0 || (!input[i].WrongItem && line.QuantityReceived + input[i].Quantity > line.Quantity))
+            {
+                errors[$"lines[{i}].quantity"] = [$"Must be 0 to {line.Quantity - line.QuantityReceived}."];
+            }
+            else if (input.Take(i).Any(o => o.LineId == input[i].LineId))
+            {
+                errors[$"lines[{i}].lineId"] = ["The line appears twice."];
+            }
+        }
+
+        if (input.Count == 0 && !c.Final)
+        {
+            errors["lines"] = ["At least one line, or final = true."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return Rejection.Invalid("receipt.invalid", "The receipt does not match the return.", errors);
+        }
+
+        var results = new List<object>();
+        var exceptions = new List<(string Kind, string Reason)>();
+        foreach (var item in input)
+        {
+            var line = s.Lines.First(l => l.LineId == item.LineId);
+            var serials = (item.SerialNumbers ?? []).Where(sn => !string.IsNullOrWhiteSpace(sn)).Select(sn => sn.Trim()).ToList();
+            line.QuantityReceived += item.WrongItem ? 0 : item.Quantity;
+            line.ReceivedSerials.AddRange(serials);
+            line.Logistics = LineLogistics.Delivered;
+            if (item.WrongItem)
+            {
+                line.Receipt = LineReceipt.WrongItem;
+                exceptions.Add((TaskQueues.KindWrongItem, $"Line {line.LineId}: a different item arrived."));
+            }
+            else if (line.QuantityReceived == line.Quantity)
+            {
+                line.Receipt = LineReceipt.Received;
+            }
+
+            if (!item.WrongItem && line.SerialNumbers.Count > 0 && serials.Any(sn => !line.SerialNumbers.Contains(sn)))
+            {
+                line.SerialMismatch = true;
+                exceptions.Add((TaskQueues.KindSerialMismatch, $"Line {line.LineId}: serial numbers {string.Join(", ", serials)} do not match {string.Join(", ", line.SerialNumbers)}."));
+            }
+
+            results.Add(new { line.LineId, quantity = item.Quantity, serialNumbers = serials, item.WrongItem, line.Receipt, line.QuantityReceived, line.SerialMismatch });
+        }
+
+        if (c.Final)
+        {
+            foreach (var line in s.Lines.Where(l => l.Acceptance == LineAcceptance.Accepted && l.Receipt == LineReceipt.Pending))
+            {
+                line.Receipt = line.QuantityReceived > 0 ? LineReceipt.ShortShipped : LineReceipt.NotReceived;
+                results.Add(new { line.LineId, quantity = 0, line.Receipt, line.QuantityReceived });
+            }
+        }
+
+        var complete = s.Lines.Where(l => l.Acceptance == LineAcceptance.Accepted).All(l => l.Receipt != LineReceipt.Pending);
+        s.Status = complete ? RmaStatus.Received : RmaStatus.PartiallyReceived;
+        CompleteDeadline(tx, StageShip);
+        if (complete)
+        {
+            CompleteDeadline(tx, StageReceive);
+            StartDeadline(tx, StageInspect, s.Policy.Sla.InspectHours);
+        }
+        else
+        {
+            StartDeadline(tx, StageReceive, s.Policy.Sla.ReceiveHours);
+        }
+
+        tx.Raise("receipt.recorded", new { warehouse = c.Warehouse, final = c.Final, status = s.Status, lines = results });
+        foreach (var (kind, reason) in exceptions)
+        {
+            CreateTask(tx, TaskQueues.InspectionException, kind, reason, [$"receipt.{kind}"]);
+        }
+
+        return null;
+    }
+
+    private static Rejection? Inspect(Tx tx, RecordInspection c)
+    {
+        var s = tx.State;
+        if (Illegal(s, "inspect", RmaStatus.Received, RmaStatus.PartiallyReceived, RmaStatus.Inspecting) is { } r)
+        {
+            return r;
+        }
+
+        var input = c.Lines ?? [];
+        var errors = new Dictionary<string, string[]>();
+        for (var i = 0; i < input.Count; i++)
+        {
+            var line = s.Lines.FirstOrDefault(l => l.LineId == input[i].LineId);
+            if (line is null || !line.IsInspectable)
+            {
+                errors[$"lines[{i}].lineId"] = ["No received line with this id."];
+            }
+            else if (!Enum.IsDefined(input[i].Grade))
+            {
+                errors[$"lines[{i}].grade"] = ["Unknown grade."];
+            }
+        }
+
+        if (input.Count == 0)
+        {
+            errors["lines"] = ["At least one line."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return Rejection.Invalid("inspection.invalid", "The inspection does not match the received lines.", errors);
+        }
+
+        if (s.Status == RmaStatus.Received)
+        {
+            s.Status = RmaStatus.Inspecting;
+        }
+
+        foreach (var item in input)
+        {
+            var line = s.Lines.First(l => l.LineId == item.LineId);
+            line.Grade = item.Grade;
+            line.ConditionNotes = item.ConditionNotes;
+            line.EvidenceRefs = (item.EvidenceRefs ?? []).ToList();
+            tx.Raise("item.inspected", new { line.LineId, line.Sku, grade = item.Grade, conditionNotes = item.ConditionNotes, evidenceRefs = line.EvidenceRefs });
+        }
+
+        return null;
+    }
+
+    private static Rejection? DispositionLines(Tx tx, DispositionRma c)
+    {
+        var s = tx.State;
+        if (Illegal(s, "disposition", RmaStatus.Received, RmaStatus.Inspecting) is { } r)
+        {
+            return r;
+        }
+
+        var inspectable = s.Lines.Where(l => l.IsInspectable).ToList();
+        if (inspectable.Any(l => l.Grade is null))
+        {
+            return Rejection.Conflict("rma.inspection_incomplete", "Every received line must be inspected before disposition.");
+        }
+
+        var input = c.Lines ?? [];
+        var errors = new Dictionary<string, string[]>();
+        for (var i = 0; i < input.Count; i++)
+        {
+            if (inspectable.All(l => l.LineId != input[i].LineId))
+            {
+                errors[$"lines[{i}].lineId"] = ["No inspected line with this id."];
+            }
+            else if (!Enum.IsDefined(input[i].Disposition))
+            {
+                errors[$"lines[{i}].disposition"] = ["Unknown disposition."];
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return Rejection.Invalid("disposition.invalid", "The disposition does not match the inspected lines.", errors);
+        }
+
+        foreach (var line in inspectable)
+        {
+            var explicitChoice = input.FirstOrDefault(d => d.LineId == line.LineId);
+            var (disposition, rule) = explicitChoice is null
+                ? PolicyRules.DispositionFor(s.Policy, line.Grade!.Value, line.Category)
+                : (explicitChoice.Disposition, "manual.disposition");
+            line.Disposition = disposition;
+            tx.Raise("item.dispositioned", new { line.LineId, line.Sku, line.Grade, disposition }, [rule]);
+        }
+
+        s.Status = RmaStatus.Dispositioned;
+        CompleteDeadline(tx, StageInspect);
+        StartDeadline(tx, StageRefund, s.Policy.Sla.RefundHours);
+        return null;
+    }
+
+    private static Rejection? Settle(Tx tx, SettleRma c)
+    {
+        var s = tx.State;
+        if (Illegal(s, "settle", RmaStatus.Dispositioned) is { } r)
+        {
+            return r;
+        }
+
+        if (s.OnHold)
+        {
+            return Rejection.Conflict("rma.on_hold", $"Settlement is paused while the return is on hold ({s.HoldReason}).");
+        }
+
+        if (!Enum.IsDefined(c.Kind))
+        {
+            return Rejection.Invalid("settlement.kind", "Unknown settlement kind.");
+        }
+
+        var rules = new List<string>();
+        var lines = new List<object>();
+        foreach (var line in s.Lines.Where(l => l.Acceptance == LineAcceptance.Accepted))
+        {
+            var units = line.Receipt == LineReceipt.WrongItem ? 0 : line.QuantityReceived;
+            var value = line.UnitPrice.Times(units);
+            var (fee, feeRule) = IsReplacement(c.Kind) ? (Money.Zero(value.Currency), null) : PolicyRules.RestockingFee(s.Policy, line.ReasonClass, value);
+            var (deduction, deductionRule) = IsReplacement(c.Kind) ? (Money.Zero(value.Currency), null) : PolicyRules.Deduction(s.Policy, line.Grade, value);
+            rules.AddRange(new[] { feeRule, deductionRule }.OfType<string>());
+            line.Settlement = c.Kind;
+            line.RestockingFee = fee;
+            line.Deduction = deduction;
+            line.SettledAmount = IsReplacement(c.Kind) ? Money.Zero(value.Currency) : (value - fee - deduction).AtLeastZero();
+            lines.Add(new { line.LineId, units, value, restockingFee = fee, deduction, amount = line.SettledAmount });
+        }
+
+        s.SettlementKind = c.Kind;
+        s.Status = RmaStatus.PendingSettlement;
+        tx.Raise("settlement.requested", new { kind = c.Kind, total = ToView(s).SettlementTotal, lines }, rules.Distinct().ToList());
+        return null;
+    }
+
+    private static Rejection? Confirm(Tx tx, ConfirmSettlement c)
+    {
+        var s = tx.State;
+        if (Illegal(s, "confirm settlement of", RmaStatus.PendingSettlement) is { } r)
+        {
+            return r;
+        }
+
+        if (s.OnHold)
+        {
+            return Rejection.Conflict("rma.on_hold", $"Settlement is paused while the return is on hold ({s.HoldReason}).");
+        }
+
+        if (Required(c.Reference, "reference") is { } invalid)
+        {
+            return invalid;
+        }
+
+        s.SettlementReference = c.Reference.Trim();
+        s.Status = RmaStatus.Resolved;
+        CompleteAllDeadlines(tx);
+        var type = s.SettlementKind switch
+        {
+            SettlementKind.RefundOriginalPayment => "settlement.refund_issued",
+            SettlementKind.StoreCredit or SettlementKind.CreditMemo => "settlement.credit_issued",
+            _ => "settlement.replacement_created",
+        };
+        tx.Raise(type, new { kind = s.SettlementKind, reference = s.SettlementReference, total = ToView(s).SettlementTotal });
+        return null;
+    }
+
+    private static Rejection? KeepIt(Tx tx, ResolveWithoutReturn c)
+    {
+        var s = tx.State;
+        if (Illegal(s, "resolve without return", RmaStatus.Authorized, RmaStatus.AwaitingShipment) is { } r)
+        {
+            return r;
+        }
+
+        if (s.OnHold)
+        {
+            return Rejection.Conflict("rma.on_hold", $"Settlement is paused while the return is on hold ({s.HoldReason}).");
+        }
+
+        if (s.Lines.Any(l => l.Logistics is LineLogistics.InTransit or LineLogistics.Delivered))
+        {
+            return Rejection.Conflict("rma.goods_moving", "The goods are already on their way back.");
+        }
+
+        if ((Required(c.Reason, "reason") ?? (Enum.IsDefined(c.Kind) ? null : Rejection.Invalid("settlement.kind", "Unknown settlement kind."))) is { } invalid)
+        {
+            return invalid;
+        }
+
+        foreach (var line in s.Lines.Where(l => l.Acceptance == LineAcceptance.Accepted))
+        {
+            line.Receipt = LineReceipt.KeptByCustomer;
+            line.Settlement = c.Kind;
+            line.RestockingFee = Money.Zero(line.UnitPrice.Currency);
+            line.Deduction = Money.Zero(line.UnitPrice.Currency);
+            line.SettledAmount = IsReplacement(c.Kind) ? Money.Zero(line.UnitPrice.Currency) : line.UnitPrice.Times(line.Quantity);
+        }
+
+        s.SettlementKind = c.Kind;
+        s.Status = RmaStatus.PendingSettlement;
+        CompleteDeadline(tx, StageShip);
+        StartDeadline(tx, StageRefund, s.Policy.Sla.RefundHours);
+        tx.Raise("return.resolved_without_return", new { kind = c.Kind, reason = c.Reason, total = ToView(s).SettlementTotal }, ["manual.returnless"]);
+        return null;
+    }
+
+    private static Rejection? Expire(Tx tx, IReadOnlyList<string> rules)
+    {
+        var s = tx.State;
+        if (!CanExpire(s))
+        {
+            return Rejection.Conflict("rma.illegal_transition", $"Cannot expire a return that is {s.Status} or whose goods have shipped.");
+        }
+
+        s.Status = RmaStatus.Expired;
+        CompleteAllDeadlines(tx);
+        tx.Raise("return.expired", new { }, rules);
+        return null;
+    }
+
+    private static Rejection? Close(Tx tx)
+    {
+        var s = tx.State;
+        if (Illegal(s, "close", RmaStatus.Resolved, RmaStatus.Declined) is { } r)
+        {
+            return r;
+        }
+
+        s.StatusBeforeClose = s.Status;
+        s.Status = RmaStatus.Closed;
+        CompleteAllDeadlines(tx);
+        tx.Raise("return.closed", new { from = s.StatusBeforeClose });
+        return null;
+    }
+
+    private static Rejection? Reopen(Tx tx, ReopenRma c)
+    {
+        var s = tx.State;
+        if (Illegal(s, "reopen", RmaStatus.Closed) is { } r)
+        {
+            return r;
+        }
+
+        if (Required(c.Reason, "reason") is { } invalid)
+        {
+            return invalid;
+        }
+
+        s.Status = s.StatusBeforeClose ?? RmaStatus.Resolved;
+        s.StatusBeforeClose = null;
+        tx.Raise("return.reopened", new { reason = c.Reason, status = s.Status });
+        return null;
+    }
+
+    private static Rejection? Note(Tx tx, AddRmaNote c)
+    {
+        if (string.IsNullOrWhiteSpace(c.Text) || c.Text.Length > 4000)
+        {
+            return Rejection.Invalid("note.invalid", "A note is 1 to 4000 characters.", new Dictionary<string, string[]> { ["text"] = ["Must be 1 to 4000 characters."] });
+        }
+
+        tx.Raise("note.added", new { text = c.Text });
+        return null;
+    }
+
+    private static Rejection? Hold(Tx tx, PlaceRmaHold c)
+    {
+        var s = tx.State;
+        if (_terminal.Contains(s.Status) || s.Status == RmaStatus.Resolved)
+        {
+            return Rejection.Conflict("rma.illegal_transition", $"Cannot hold a return that is {s.Status}.");
+        }
+
+        if (s.OnHold)
+        {
+            return Rejection.Conflict("rma.on_hold", "The return is already on hold.");
+        }
+
+        if (Required(c.Reason, "reason") is { } invalid)
+        {
+            return invalid;
+        }
+
+        s.OnHold = true;
+        s.HoldReason = c.Reason;
+        tx.Raise("return.hold_placed", new { reason = c.Reason });
+        return null;
+    }
+
+    private static Rejection? Release(Tx tx, ReleaseRmaHold c)
+    {
+        var s = tx.State;
+        if (!s.OnHold)
+        {
+            return Rejection.Conflict("rma.not_on_hold", "The return is not on hold.");
+        }
+
+        var reason = s.HoldReason;
+        s.OnHold = false;
+        s.HoldReason = null;
+        tx.Raise("return.hold_released", new { reason, note = c.Note });
+        return null;
+    }
+
+    // ---- shared steps ----
+
+    private static void Authorize(Tx tx, string? note, IReadOnlyList<string> rules)
+    {
+        var s = tx.State;
+        foreach (var line in s.Lines.Where(l => l.Acceptance is LineAcceptance.Pending or LineAcceptance.ManualReview))
+        {
+            line.Acceptance = LineAcceptance.Accepted;
+        }
+
+        s.Status = RmaStatus.Authorized;
+        CompleteDeadline(tx, StageAuthorize);
+        StartDeadline(tx, StageShip, s.Policy.Sla.ShipHours);
+        tx.Raise("return.authorized", new { note, lines = s.Lines.Select(l => new { l.LineId, l.Acceptance }) }, rules);
+    }
+
+    private static void SendToReview(Tx tx, string reason, string queue, string kind, IReadOnlyList<string> rules)
+    {
+        var s = tx.State;
+        foreach (var line in s.Lines.Where(l => l.Acceptance is LineAcceptance.Pending or LineAcceptance.Accepted))
+        {
+            line.Acceptance = LineAcceptance.ManualReview;
+        }
+
+        s.Status = RmaStatus.UnderReview;
+        StartDeadline(tx, StageAuthorize, s.Policy.Sla.AuthorizeHours);
+        tx.Raise("return.flagged", new { reason, queue }, rules);
+        CreateTask(tx, queue, kind, reason, rules);
+    }
+
+    private static void CreateTask(Tx tx, string queue, string kind, string reason, IReadOnlyList<string> rules)
+    {
+        var taskId = $"{tx.State.RmaId}-{kind}-{tx.State.LastSeq + 1}";
+        tx.Raise("task.created", new { taskId, queue, kind, reason }, rules);
+    }
+
+    private static void StartDeadline(Tx tx, string stage, int hours)
+    {
+        if (tx.State.Deadlines.Any(d => d.Stage == stage && d.CompletedAt is null))
+        {
+            return;
+        }
+
+        var allowance = TimeSpan.FromHours(hours);
+        tx.State.Deadlines.Add(new DeadlineState
+        {
+            Stage = stage,
+            StartedAt = tx.Now,
+            WarnAt = tx.Now + allowance * (tx.State.Policy.Sla.WarningPercent / 100.0),
+            DueAt = tx.Now + allowance,
+        });
+    }
+
+    private static void CompleteDeadline(Tx tx, string stage)
+    {
+        foreach (var d in tx.State.Deadlines.Where(d => d.Stage == stage && d.CompletedAt is null))
+        {
+            d.CompletedAt = tx.Now;
+        }
+    }
+
+    private static void CompleteAllDeadlines(Tx tx)
+    {
+        foreach (var d in tx.State.Deadlines.Where(d => d.CompletedAt is null))
+        {
+            d.CompletedAt = tx.Now;
+        }
+    }
+
+    private static bool CanExpire(RmaState s) =>
+        s.Status is RmaStatus.Requested or RmaStatus.UnderReview or RmaStatus.Authorized or RmaStatus.AwaitingShipment
+        && s.Lines.All(l => l.Logistics is LineLogistics.Awaiting or LineLogistics.NotDroppedOff && l.QuantityReceived == 0);
+
+    private static bool IsReplacement(SettlementKind kind) => kind is SettlementKind.ReplacementStandard or SettlementKind.ReplacementAdvance;
+
+    private static Rejection? Illegal(RmaState s, string action, params RmaStatus[] allowed) =>
+        allowed.Contains(s.Status)
+            ? null
+            : Rejection.Conflict("rma.illegal_transition", $"Cannot {action} a return that is {s.Status}; allowed from {string.Join(", ", allowed)}.");
+
+    private static Rejection? Required(string? value, string field) =>
+        string.IsNullOrWhiteSpace(value)
+            ? Rejection.Invalid($"{field}.required", $"'{field}' is required.", new Dictionary<string, string[]> { [field] = ["Required."] })
+            : null;
+
+    private static RmaOutcome? TryReplay(RmaState s, IRmaCommand cmd)
+    {
+        var seen = s.RecentCommands.FirstOrDefault(r => r.CommandId == cmd.CommandId);
+        if (seen is null)
+        {
+            return null;
+        }
+
+        return seen.CommandType == cmd.GetType().Name
+            ? new RmaOutcome(seen.Rejection, [], Replayed: true)
+            : new RmaOutcome(Rejection.Conflict("command.id_reused", $"Command id '{cmd.CommandId}' was used for a {seen.CommandType}."), [], Replayed: true);
+    }
+
+    private static void Remember(RmaState s, IRmaCommand cmd, Rejection? rejection)
+    {
+        s.RecentCommands.Add(new CommandRecord { CommandId = cmd.CommandId, CommandType = cmd.GetType().Name, Rejection = rejection, Seq = s.LastSeq });
+        if (s.RecentCommands.Count > MaxRecentCommands)
+        {
+            s.RecentCommands.RemoveRange(0, s.RecentCommands.Count - MaxRecentCommands);
+        }
+    }
+
+    private static RmaOutcome Refuse(RmaState s, IRmaCommand cmd, Rejection rejection)
+    {
+        Remember(s, cmd, rejection);
+        return new RmaOutcome(rejection, []);
+    }
+
+    private static RmaOutcome Rejected(Rejection rejection) => new(rejection, []);
+
+    /// <summary>One command's unit of work: raises events onto the chain and the outbox.</summary>
+    private sealed class Tx(RmaState state, DateTimeOffset now, string actor, string commandId)
+    {
+        public Tx(RmaState state, DateTimeOffset now, IRmaCommand cmd) : this(state, now, cmd.Actor, cmd.CommandId)
+        {
+        }
+
+        public RmaState State { get; } = state;
+        public DateTimeOffset Now { get; } = now;
+        public List<RmaEvent> Events { get; } = [];
+
+        public void Raise(string type, object data, IReadOnlyList<string>? rules = null)
+        {
+            var e = AuditChain.Next(State.LastSeq, State.LastHash, type, Now, actor, commandId, State.Policy.Version, rules ?? [], data);
+            State.LastSeq = e.Seq;
+            State.LastHash = e.Hash;
+            State.UpdatedAt = Now;
+            State.Events.Add(e);
+            State.Outbox.Add(e);
+            Events.Add(e);
+        }
+    }
+}

@@ -1,0 +1,238 @@
+using ReturnsActors.Grains.Rma;
+
+namespace ReturnsActors.Grains.Tasks;
+
+[GenerateSerializer, Alias("ra.TaskQueueState")]
+public sealed class TaskQueueState
+{
+    [Id(0)] public List<HumanTaskState> Tasks { get; set; } = [];
+}
+
+[GenerateSerializer, Alias("ra.HumanTaskState")]
+public sealed class HumanTaskState
+{
+    [Id(0)] public string TaskId { get; set; } = "";
+    [Id(1)] public string Kind { get; set; } = "";
+    [Id(2)] public string RmaId { get; set; } = "";
+    [Id(3)] public string Reason { get; set; } = "";
+    [Id(4)] public HumanTaskStatus Status { get; set; }
+    [Id(5)] public string? Assignee { get; set; }
+    [Id(6)] public DateTimeOffset CreatedAt { get; set; }
+    [Id(7)] public DateTimeOffset? CompletedAt { get; set; }
+    [Id(8)] public string? Outcome { get; set; }
+    [Id(9)] public string? EscalatedTo { get; set; }
+}
+
+/// <summary>One queue of human tasks for one tenant. Completing a review or fraud task approves or declines the return.</summary>
+public sealed class TaskQueueGrain(
+    [PersistentState("tasks", StorageNames.Returns)] IPersistentState<TaskQueueState> state,
+    TimeProvider time) : Grain, ITaskQueueGrain
+{
+    /// <summary>Closed tasks kept for history; open ones are never dropped.</summary>
+    public const int MaxClosedTasks = 1000;
+
+    private static readonly string[] _decisionOutcomes = ["approve", "decline", "dismiss"];
+
+    public async Task<HumanTaskView> CreateAsync(CreateHumanTask command)
+    {
+        if (Find(command.TaskId) is { } existing)
+        {
+            return View(existing);
+        }
+
+        var task = new HumanTaskState
+        {
+            TaskId = command.TaskId,
+            Kind = command.Kind,
+            RmaId = command.RmaId,
+            Reason = command.Reason,
+            CreatedAt = command.CreatedAt,
+        };
+        state.State.Tasks.Add(task);
+        Trim();
+        await state.WriteStateAsync();
+        return View(task);
+    }
+
+    public Task<IReadOnlyList<HumanTaskView>> ListAsync(HumanTaskStatus? status = null) =>
+        Task.FromResult<IReadOnlyList<HumanTaskView>>(state.State.Tasks
+            .Where(t => status is null || t.Status == status)
+            .OrderBy(t => t.CreatedAt)
+            .Select(View)
+            .ToList());
+
+    public Task<HumanTaskView?> GetAsync(string taskId) => Task.FromResult(Find(taskId) is { } t ? View(t) : null);
+
+    public async Task<HumanTaskResult> ClaimAsync(string taskId, string assignee)
+    {
+        if (Find(taskId) is not { } task)
+        {
+            return NotFound(taskId);
+        }
+
+        if (string.IsNullOrWhiteSpace(assignee))
+        {
+            return HumanTaskResult.Refused(Rejection.Invalid("task.assignee", "An assignee is required."));
+        }
+
+        if (task.Status == HumanTaskStatus.Claimed && task.Assignee == assignee)
+        {
+            return HumanTaskResult.Ok(View(task));
+        }
+
+        if (task.Status != HumanTaskStatus.Open)
+        {
+            return HumanTaskResult.Refused(Rejection.Conflict("task.not_open", $"Task is {task.Status}{(task.Assignee is null ? "" : $" by {task.Assignee}")}."));
+        }
+
+        task.Status = HumanTaskStatus.Claimed;
+        task.Assignee = assignee;
+        await state.WriteStateAsync();
+        return HumanTaskResult.Ok(View(task));
+    }
+
+    public async Task<HumanTaskResult> AssignAsync(string taskId, string assignee, string actor)
+    {
+        if (Find(taskId) is not { } task)
+        {
+            return NotFound(taskId);
+        }
+
+        if (string.IsNullOrWhiteSpace(assignee))
+        {
+            return HumanTaskResult.Refused(Rejection.Invalid("task.assignee", "An assignee is required."));
+        }
+
+        if (task.Status is not (HumanTaskStatus.Open or HumanTaskStatus.Claimed))
+        {
+            return HumanTaskResult.Refused(Rejection.Conflict("task.closed", $"Task is {task.Status}."));
+        }
+
+        task.Status = HumanTaskStatus.Claimed;
+        task.Assignee = assignee;
+        await state.WriteStateAsync();
+        return HumanTaskResult.Ok(View(task));
+    }
+
+    public async Task<HumanTaskResult> CompleteAsync(string taskId, string outcome, string actor, string? note = null)
+    {
+        if (Find(taskId) is not { } task)
+        {
+            return NotFound(taskId);
+        }
+
+        outcome = (outcome ?? "").Trim().ToLowerInvariant();
+        if (task.Status == HumanTaskStatus.Completed)
+        {
+            return task.Outcome == outcome
+                ? HumanTaskResult.Ok(View(task))
+                : HumanTaskResult.Refused(Rejection.Conflict("task.completed", $"Task was already completed with '{task.Outcome}'."));
+        }
+
+        if (task.Status == HumanTaskStatus.Escalated)
+        {
+            return HumanTaskResult.Refused(Rejection.Conflict("task.escalated", $"Task was escalated to '{task.EscalatedTo}'."));
+        }
+
+        var decides = task.Kind is TaskQueues.KindReview or TaskQueues.KindFraud;
+        if (outcome.Length == 0 || (decides && !_decisionOutcomes.Contains(outcome)))
+        {
+            return HumanTaskResult.Refused(Rejection.Invalid("task.outcome", "Unknown outcome.",
+                new Dictionary<string, string[]> { ["outcome"] = [decides ? "One of approve, decline, dismiss." : "Required."] }));
+        }
+
+        if (decides && outcome != "dismiss" && await ApplyToReturnAsync(task, outcome, actor, note) is { } refused)
+        {
+            return HumanTaskResult.Refused(refused);
+        }
+
+        task.Status = HumanTaskStatus.Completed;
+        task.Outcome = outcome;
+        task.CompletedAt = time.GetUtcNow();
+        task.Assignee ??= actor;
+        Trim();
+        await state.WriteStateAsync();
+        return HumanTaskResult.Ok(View(task));
+    }
+
+    public async Task<HumanTaskResult> EscalateAsync(string taskId, string actor, string reason, string? toQueue = null)
+    {
+        if (Find(taskId) is not { } task)
+        {
+            return NotFound(taskId);
+        }
+
+        var target = string.IsNullOrWhiteSpace(toQueue) ? TaskQueues.Escalations : toQueue.Trim();
+        if (target == QueueName())
+        {
+            return HumanTaskResult.Refused(Rejection.Invalid("task.queue", "The task is already in that queue."));
+        }
+
+        if (task.Status is not (HumanTaskStatus.Open or HumanTaskStatus.Claimed))
+        {
+            return HumanTaskResult.Refused(Rejection.Conflict("task.closed", $"Task is {task.Status}."));
+        }
+
+        // Same kind in the target queue, so completing the escalated task still decides the return.
+        await GrainFactory.GetGrain<ITaskQueueGrain>($"{Tenant()}/{target}")
+            .CreateAsync(new CreateHumanTask($"{task.TaskId}-esc", task.Kind, task.RmaId, $"Escalated by {actor}: {reason} ({task.Reason})", time.GetUtcNow()));
+        task.Status = HumanTaskStatus.Escalated;
+        task.EscalatedTo = target;
+        task.CompletedAt = time.GetUtcNow();
+        await state.WriteStateAsync();
+        return HumanTaskResult.Ok(View(task));
+    }
+
+    public Task<TaskQueueStats> GetStatsAsync()
+    {
+        var open = state.State.Tasks.Where(t => t.Status is HumanTaskStatus.Open or HumanTaskStatus.Claimed).ToList();
+        TimeSpan? oldest = open.Count == 0 ? null : time.GetUtcNow() - open.Min(t => t.CreatedAt);
+        return Task.FromResult(new TaskQueueStats(QueueName(), open.Count, oldest));
+    }
+
+    private async Task<Rejection?> ApplyToReturnAsync(HumanTaskState task, string outcome, string actor, string? note)
+    {
+        var rma = GrainFactory.GetGrain<IRmaGrain>($"{Tenant()}/{task.RmaId}");
+        // The return calls back into task queues while draining its outbox; let that call chain re-enter.
+        using var reentrancy = RequestContext.AllowCallChainReentrancy();
+        var commandId = $"task:{task.TaskId}:{outcome}";
+        if (outcome == "approve" && task.Kind == TaskQueues.KindFraud)
+        {
+            var view = await rma.GetAsync();
+            if (view?.OnHold == true)
+            {
+                var released = await rma.ReleaseHoldAsync(new ReleaseRmaHold($"{commandId}:release", actor, note));
+                if (released.Rejection is { } r)
+                {
+                    return r;
+                }
+            }
+        }
+
+        var result = outcome == "approve"
+            ? await rma.ApproveAsync(new ApproveRma(commandId, actor, note))
+            : await rma.DeclineAsync(new DeclineRma(commandId, actor, string.IsNullOrWhiteSpace(note) ? $"Declined in task {task.TaskId}." : note));
+        return result.Rejection;
+    }
+
+    private void Trim()
+    {
+        var closed = state.State.Tasks.Where(t => t.Status is HumanTaskStatus.Completed or HumanTaskStatus.Escalated).ToList();
+        foreach (var t in closed.OrderBy(t => t.CompletedAt).Take(Math.Max(0, closed.Count - MaxClosedTasks)))
+        {
+            state.State.Tasks.Remove(t);
+        }
+    }
+
+    private HumanTaskState? Find(string taskId) => state.State.Tasks.FirstOrDefault(t => t.TaskId == taskId);
+
+    private HumanTaskView View(HumanTaskState t) =>
+        new(t.TaskId, QueueName(), t.Kind, t.RmaId, t.Reason, t.Status, t.Assignee, t.CreatedAt, t.CompletedAt, t.Outcome, t.EscalatedTo);
+
+    private static HumanTaskResult NotFound(string taskId) =>
+        HumanTaskResult.Refused(Rejection.NotFound("task.not_found", $"Task '{taskId}' was not found."));
+
+    private string Tenant() => this.GetPrimaryKeyString().Split('/', 2)[0];
+
+    private string QueueName() => this.GetPrimaryKeyString().Split('/', 2) is [_, var queue] ? queue : "";
+}
