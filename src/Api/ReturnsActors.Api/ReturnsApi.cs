@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using ReturnsActors.Api.Auth;
+using ReturnsActors.Api.Orders;
+using ReturnsActors.Api.Rmas;
 using ReturnsActors.Api.Tenants;
 
 namespace ReturnsActors.Api;
@@ -17,7 +19,8 @@ public static class ReturnsApi
             .AddScheme<ApiKeyAuthenticationOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName,
                 o => o.BootstrapAdminKey = bootstrapAdminKey);
         services.AddAuthorizationBuilder()
-            .AddPolicy(Policies.PlatformAdmin, p => p.RequireRole(Roles.PlatformAdmin));
+            .AddPolicy(Policies.PlatformAdmin, p => p.RequireRole(Roles.PlatformAdmin))
+            .AddRmaPolicies();
         services.AddOpenApi("v1");
         return services;
     }
@@ -27,6 +30,8 @@ public static class ReturnsApi
     {
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapTenants();
+        app.MapRmas();
+        app.MapOrders();
         return app;
     }
 }

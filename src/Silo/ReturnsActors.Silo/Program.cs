@@ -17,7 +17,8 @@ namespace ReturnsActors.Silo
             {
                 return command switch
                 {
-                    "run" => await RunSiloAsync(rest),
+                    "run" => await RunSiloAsync(rest, demo: false),
+                    "demo" => await RunSiloAsync(rest, demo: true),
                     "migrate" => await MigrateAsync(rest),
                     "healthcheck" => await HealthCheckAsync(rest),
                     _ => Usage($"unknown command '{command}'"),
@@ -30,10 +31,15 @@ namespace ReturnsActors.Silo
             }
         }
 
-        private static async Task<int> RunSiloAsync(string[] args)
+        private static async Task<int> RunSiloAsync(string[] args, bool demo)
         {
             var builder = WebApplication.CreateBuilder(args);
             builder.AddReturnsActors();
+            if (demo)
+            {
+                builder.Services.AddHostedService<DemoWalkthrough>();
+            }
+
             await using var app = builder.Build();
             app.MapReturnsActors();
             try
@@ -86,7 +92,7 @@ namespace ReturnsActors.Silo
 
         private static int Usage(string problem)
         {
-            Console.Error.WriteLine($"ReturnsActors: {problem}. Usage: ReturnsActors.Silo [run] [--ReturnsActors:Key=value ...] | migrate | healthcheck URL");
+            Console.Error.WriteLine($"ReturnsActors: {problem}. Usage: ReturnsActors.Silo [run|demo] [--ReturnsActors:Key=value ...] | migrate | healthcheck URL");
             return 2;
         }
     }

@@ -8,6 +8,9 @@ using OpenTelemetry.Trace;
 using Orleans.Dashboard;
 using ReturnsActors.Api;
 using ReturnsActors.Api.Auth;
+using ReturnsActors.Grains;
+using ReturnsActors.Grains.Orders;
+using ReturnsActors.Grains.Rma;
 using ReturnsActors.Silo.Health;
 using ReturnsActors.Silo.Persistence;
 using ReturnsActors.Silo.Settings;
@@ -31,16 +34,25 @@ internal static partial class ReturnsActorsHosting
 
         builder.AddReturnsOrleans(settings);
         services.AddReturnsApi(settings.Bootstrap.AdminApiKey);
+        services.AddReturnsGrains();
 
         services.AddSingleton<ReadinessGate>();
         services.AddHostedService(sp => sp.GetRequiredService<ReadinessGate>());
         var health = services.AddHealthChecks()
             .Add(new HealthCheckRegistration("silo", sp => sp.GetRequiredService<ReadinessGate>(), HealthStatus.Unhealthy, [ReadyTag]));
 
-        if (settings.Profile == HostingProfile.Cluster)
+        if (settings.Profile == HostingProfile.Embedded)
+        {
+            services.AddSingleton<IOrderCatalog, InMemoryOrderCatalog>();
+        }
+        else
         {
             services.AddSingleton(_ => NpgsqlDataSource.Create(settings.Postgres.ConnectionString!));
             services.AddSingleton<SchemaMigrator>();
+            services.AddSingleton<PostgresOrderSource>();
+            services.AddSingleton<IOrderSource>(sp => sp.GetRequiredService<PostgresOrderSource>());
+            services.AddSingleton<IOrderCatalog>(sp => sp.GetRequiredService<PostgresOrderSource>());
+            services.AddSingleton<IRmaEventLog, PostgresRmaEventLog>();
             services.AddSingleton(new RedisConnection(settings.Redis.ConnectionString!));
             health.AddCheck<PostgresHealthCheck>("postgres", HealthStatus.Unhealthy, [ReadyTag], TimeSpan.FromSeconds(5));
             health.AddCheck<RedisHealthCheck>("redis", HealthStatus.Unhealthy, [ReadyTag], TimeSpan.FromSeconds(5));

@@ -1,0 +1,89 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using ReturnsActors.Api.Problems;
+using ReturnsActors.Api.Rmas;
+using ReturnsActors.Api.Tenancy;
+using ReturnsActors.Grains;
+using ReturnsActors.Grains.Orders;
+
+namespace ReturnsActors.Api.Orders;
+
+/// <summary>An order as a shop or ERP sends it, to check returns against.</summary>
+public sealed record OrderRequest(string? Channel, DateTimeOffset? DeliveredAt, string? Currency, string? BusinessUnit, IReadOnlyList<OrderLineRequest>? Lines);
+
+public sealed record OrderLineRequest(string? OrderLineId, string? Sku, string? Category, int Quantity, decimal UnitPrice, IReadOnlyList<string>? SerialNumbers);
+
+/// <summary><c>/v1/orders</c>: loads the order catalog returns are checked against.</summary>
+internal static class OrdersApi
+{
+    public static RouteGroupBuilder MapOrders(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/orders").WithTags("Orders").RequireAuthorization(RmaPolicies.Orders);
+        group.MapPut("/{orderId}", PutAsync).WithName("PutOrder").WithSummary("Load or replace an order in the catalog");
+        group.MapGet("/{orderId}", GetAsync).WithName("GetOrder").WithSummary("Read an order from the catalog").RequireAuthorization(RmaPolicies.Read);
+        return group;
+    }
+
+    private static async Task<Results<Ok<OrderSnapshot>, ProblemHttpResult>> PutAsync(
+        string orderId, OrderRequest request, HttpContext http, IOrderCatalog catalog, CancellationToken cancellationToken)
+    {
+        if (CallerTenant.Resolve(http) is not { } tenant)
+        {
+            return RejectionResults.Invalid(CallerTenant.HeaderName, "The credential has no tenant; a platform admin names one with the X-Tenant-Id header.");
+        }
+
+        var errors = Validate(orderId, request);
+        if (errors.Count > 0)
+        {
+            return Rejection.Invalid("order.invalid", "The order is not valid.", errors).ToProblem();
+        }
+
+        var order = new OrderSnapshot(tenant, orderId, request.Channel!.Trim(), request.DeliveredAt!.Value, request.Currency!.ToUpperInvariant(),
+            request.Lines!.Select(l => new OrderLine(l.OrderLineId!, l.Sku!, l.Category!, l.Quantity, l.UnitPrice, l.SerialNumbers ?? [])).ToList(),
+            request.BusinessUnit);
+        await catalog.UpsertAsync(order, cancellationToken);
+        return TypedResults.Ok(order);
+    }
+
+    private static async Task<Results<Ok<OrderSnapshot>, NotFound, ProblemHttpResult>> GetAsync(
+        string orderId, HttpContext http, IOrderSource orders, CancellationToken cancellationToken)
+    {
+        if (CallerTenant.Resolve(http) is not { } tenant)
+        {
+            return RejectionResults.Invalid(CallerTenant.HeaderName, "The credential has no tenant; a platform admin names one with the X-Tenant-Id header.");
+        }
+
+        var order = await orders.GetOrderAsync(tenant, orderId, cancellationToken);
+        return order is null ? TypedResults.NotFound() : TypedResults.Ok(order);
+    }
+
+    private static Dictionary<string, string[]> Validate(string orderId, OrderRequest r)
+    {
+        var errors = new Dictionary<string, string[]>();
+        void Add(string field, string message) => errors[field] = [message];
+        if (orderId.Length is 0 or > 64) Add("orderId", "Must be 1 to 64 characters.");
+        if (string.IsNullOrWhiteSpace(r.Channel)) Add("channel", "Required (e.g. web, store, marketplace).");
+        if (r.DeliveredAt is null) Add("deliveredAt", "Required.");
+        if (r.Currency is not { Length: 3 } || !r.Currency.All(char.IsAsciiLetter)) Add("currency", "An ISO 4217 code such as EUR.");
+        if (r.Lines is not { Count: > 0 })
+        {
+            Add("lines", "At least one line.");
+            return errors;
+        }
+
+        for (var i = 0; i < r.Lines.Count; i++)
+        {
+            var l = r.Lines[i];
+            if (string.IsNullOrWhiteSpace(l.OrderLineId)) Add($"lines[{i}].orderLineId", "Required.");
+            if (string.IsNullOrWhiteSpace(l.Sku)) Add($"lines[{i}].sku", "Required.");
+            if (string.IsNullOrWhiteSpace(l.Category)) Add($"lines[{i}].category", "Required.");
+            if (l.Quantity <= 0) Add($"lines[{i}].quantity", "Must be at least 1.");
+            if (l.UnitPrice < 0) Add($"lines[{i}].unitPrice", "Must not be negative.");
+        }
+
+        if (r.Lines.Select(l => l.OrderLineId).Distinct().Count() != r.Lines.Count) Add("lines", "Order line ids must be unique.");
+        return errors;
+    }
+}

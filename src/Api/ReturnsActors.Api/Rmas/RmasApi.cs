@@ -1,0 +1,161 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using ReturnsActors.Api.Problems;
+using ReturnsActors.Api.Tenancy;
+using ReturnsActors.Grains;
+using ReturnsActors.Grains.Rma;
+
+namespace ReturnsActors.Api.Rmas;
+
+/// <summary><c>/v1/rmas</c>: thin handlers that turn a request into a grain command and its answer into HTTP.</summary>
+internal static class RmasApi
+{
+    public static RouteGroupBuilder MapRmas(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/rmas").WithTags("Returns").RequireAuthorization(RmaPolicies.Read);
+
+        group.MapPost("/", CreateAsync).WithName("CreateRma").WithSummary("Open a return (eligibility is checked against the order)")
+            .RequireAuthorization(RmaPolicies.Create);
+        group.MapGet("/{rmaId}", GetAsync).WithName("GetRma").WithSummary("Read a return");
+        group.MapGet("/{rmaId}/events", EventsAsync).WithName("GetRmaEvents").WithSummary("The hash-chained audit trail of a return");
+        group.MapGet("/{rmaId}/events/verify", VerifyAsync).WithName("VerifyRmaEvents").WithSummary("Recompute the audit chain");
+
+        Action(group, "approve", RmaPolicies.Decide, (NoteRequest r, string id, string actor) => (g => g.ApproveAsync(new ApproveRma(id, actor, r.Note))));
+        Action(group, "decline", RmaPolicies.Decide, (ReasonRequest r, string id, string actor) => (g => g.DeclineAsync(new DeclineRma(id, actor, r.Reason ?? ""))));
+        Action(group, "flag", RmaPolicies.Decide, (ReasonRequest r, string id, string actor) => (g => g.FlagForReviewAsync(new FlagRmaForReview(id, actor, r.Reason ?? ""))));
+        Action(group, "cancel", RmaPolicies.Decide, (CancelRequest r, string id, string actor) => (g => g.CancelAsync(new CancelRma(id, actor, r.By, r.Reason))));
+        Action(group, "hold", RmaPolicies.Decide, (ReasonRequest r, string id, string actor) => (g => g.PlaceHoldAsync(new PlaceRmaHold(id, actor, r.Reason ?? ""))));
+        Action(group, "release-hold", RmaPolicies.Decide, (NoteRequest r, string id, string actor) => (g => g.ReleaseHoldAsync(new ReleaseRmaHold(id, actor, r.Note))));
+        Action(group, "label", RmaPolicies.Logistics, (LabelRequest r, string id, string actor) => (g => g.RecordLabelAsync(new RecordLabel(id, actor, r.Carrier ?? "", r.TrackingNumber ?? "", r.LabelUrl))));
+        Action(group, "carrier-events", RmaPolicies.Logistics, (CarrierEventRequest r, string id, string actor) => (g => g.RecordCarrierEventAsync(new RecordCarrierEvent(id, actor, r.Kind, r.OccurredAt))));
+        Action(group, "receive", RmaPolicies.Warehouse, (ReceiptRequest r, string id, string actor) => (g => g.RecordReceiptAsync(new RecordReceipt(id, actor, r.Lines ?? [], r.Final, r.Warehouse))));
+        Action(group, "inspect", RmaPolicies.Warehouse, (InspectionRequest r, string id, string actor) => (g => g.RecordInspectionAsync(new RecordInspection(id, actor, r.Lines ?? []))));
+        Action(group, "disposition", RmaPolicies.Warehouse, (DispositionRequest r, string id, string actor) => (g => g.DispositionAsync(new DispositionRma(id, actor, r.Lines))));
+        Action(group, "settle", RmaPolicies.Finance, (SettleRequest r, string id, string actor) => (g => g.SettleAsync(new SettleRma(id, actor, r.Kind))));
+        Action(group, "confirm-settlement", RmaPolicies.Finance, (ConfirmSettlementRequest r, string id, string actor) => (g => g.ConfirmSettlementAsync(new ConfirmSettlement(id, actor, r.Reference ?? ""))));
+        Action(group, "resolve-without-return", RmaPolicies.Decide, (ResolveWithoutReturnRequest r, string id, string actor) => (g => g.ResolveWithoutReturnAsync(new ResolveWithoutReturn(id, actor, r.Kind, r.Reason ?? ""))));
+        Action(group, "expire", RmaPolicies.Decide, (NoteRequest _, string id, string actor) => (g => g.ExpireAsync(new ExpireRma(id, actor))));
+        Action(group, "close", RmaPolicies.Decide, (NoteRequest _, string id, string actor) => (g => g.CloseAsync(new CloseRma(id, actor))));
+        Action(group, "reopen", RmaPolicies.Decide, (ReasonRequest r, string id, string actor) => (g => g.ReopenAsync(new ReopenRma(id, actor, r.Reason ?? ""))));
+        Action(group, "notes", RmaPolicies.Decide, (TextRequest r, string id, string actor) => (g => g.AddNoteAsync(new AddRmaNote(id, actor, r.Text ?? ""))));
+        return group;
+    }
+
+    /// <summary>One <c>POST /v1/rmas/{rmaId}/{action}</c>: the command id is the Idempotency-Key when given.</summary>
+    private static void Action<TRequest>(RouteGroupBuilder group, string action, string policy,
+        Func<TRequest, string, string, Func<IRmaGrain, Task<RmaResult>>> command)
+    {
+        group.MapPost($"/{{rmaId}}/{action}", async Task<Results<Ok<RmaView>, NotFound, ProblemHttpResult>> (
+                string rmaId, TRequest request, HttpContext http, IGrainFactory grains) =>
+            {
+                if (CallerTenant.Resolve(http) is not { } tenant)
+                {
+                    return NoTenant();
+                }
+
+                if (!IsValidRmaId(rmaId))
+                {
+                    return TypedResults.NotFound();
+                }
+
+                // A return that does not exist (in this tenant) is refused by the grain as NotFound: 404.
+                var grain = grains.GetGrain<IRmaGrain>(RmaKey(tenant, rmaId));
+                var result = await command(request, CommandId(http), CallerTenant.Actor(http))(grain);
+                return result.Rejection is { } rejection ? rejection.ToProblem() : TypedResults.Ok(result.Rma!);
+            })
+            .WithName($"Rma_{action}")
+            .WithSummary($"{action} a return")
+            .RequireAuthorization(policy);
+    }
+
+    private static async Task<Results<Created<RmaView>, Ok<RmaView>, ProblemHttpResult>> CreateAsync(
+        CreateRmaRequest request, HttpContext http, IGrainFactory grains)
+    {
+        if (CallerTenant.Resolve(http) is not { } tenant)
+        {
+            return NoTenant();
+        }
+
+        var rmaId = string.IsNullOrWhiteSpace(request.RmaId) ? NewRmaId() : request.RmaId.Trim();
+        if (!IsValidRmaId(rmaId))
+        {
+            return RejectionResults.Invalid("rmaId", "Use 1 to 64 letters, digits, '-', '_' or '.'.");
+        }
+
+        var lines = (request.Lines ?? [])
+            .Select(l => new RequestedLine(l.OrderLineId ?? "", l.Quantity, l.ReasonCode ?? "", l.ReasonClass, l.SerialNumbers))
+            .ToList();
+        var command = new CreateRma(CommandId(http), CallerTenant.Actor(http), request.OrderId ?? "", lines, request.CustomerNote, request.FraudSignal);
+        var result = await grains.GetGrain<IRmaGrain>(RmaKey(tenant, rmaId)).CreateAsync(command);
+        if (result.Rejection is { } rejection)
+        {
+            return rejection.ToProblem();
+        }
+
+        return result.Replayed
+            ? TypedResults.Ok(result.Rma!)
+            : TypedResults.Created($"/v1/rmas/{Uri.EscapeDataString(rmaId)}", result.Rma!);
+    }
+
+    private static async Task<Results<Ok<RmaView>, NotFound, ProblemHttpResult>> GetAsync(string rmaId, HttpContext http, IGrainFactory grains)
+    {
+        if (CallerTenant.Resolve(http) is not { } tenant)
+        {
+            return NoTenant();
+        }
+
+        var view = IsValidRmaId(rmaId) ? await grains.GetGrain<IRmaGrain>(RmaKey(tenant, rmaId)).GetAsync() : null;
+        return view is null ? TypedResults.NotFound() : TypedResults.Ok(view);
+    }
+
+    private static async Task<Results<Ok<RmaEventsResponse>, NotFound, ProblemHttpResult>> EventsAsync(string rmaId, HttpContext http, IGrainFactory grains)
+    {
+        if (CallerTenant.Resolve(http) is not { } tenant)
+        {
+            return NoTenant();
+        }
+
+        var grain = grains.GetGrain<IRmaGrain>(RmaKey(tenant, rmaId));
+        if (!IsValidRmaId(rmaId) || await grain.GetAsync() is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        return TypedResults.Ok(new RmaEventsResponse(rmaId, await grain.GetEventsAsync()));
+    }
+
+    private static async Task<Results<Ok<ChainVerification>, NotFound, ProblemHttpResult>> VerifyAsync(string rmaId, HttpContext http, IGrainFactory grains)
+    {
+        if (CallerTenant.Resolve(http) is not { } tenant)
+        {
+            return NoTenant();
+        }
+
+        var grain = grains.GetGrain<IRmaGrain>(RmaKey(tenant, rmaId));
+        if (!IsValidRmaId(rmaId) || await grain.GetAsync() is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        return TypedResults.Ok(await grain.VerifyAsync());
+    }
+
+    internal static string RmaKey(string tenant, string rmaId) => $"{tenant}/{rmaId}";
+
+    /// <summary>The Idempotency-Key names the command, so a retried request is the same command to the grain.</summary>
+    private static string CommandId(HttpContext http) =>
+        http.Request.Headers.TryGetValue("Idempotency-Key", out var key) && !string.IsNullOrWhiteSpace(key)
+            ? key.ToString().Trim()
+            : Guid.NewGuid().ToString("N");
+
+    private static string NewRmaId() => $"RMA-{Guid.CreateVersion7():N}"[..24].ToUpperInvariant();
+
+    private static bool IsValidRmaId(string rmaId) =>
+        rmaId.Length is > 0 and <= 64 && rmaId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+
+    private static ProblemHttpResult NoTenant() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "No tenant.",
+            detail: $"The credential has no tenant; a platform admin names one with the {CallerTenant.HeaderName} header.");
+}

@@ -1,0 +1,39 @@
+using System.Security.Claims;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http;
+using ReturnsActors.Api.Auth;
+
+namespace ReturnsActors.Api.Tenancy;
+
+/// <summary>Which tenant a request acts for: the tenant of its credential, or for a platform admin the
+/// <c>X-Tenant-Id</c> header. Resources of other tenants are never reachable: their ids are looked up
+/// only under the caller's tenant, so they answer 404 like ids that do not exist.</summary>
+public static partial class CallerTenant
+{
+    public const string ClaimType = "tenant";
+    public const string HeaderName = "X-Tenant-Id";
+
+    public static string? Resolve(HttpContext context)
+    {
+        var user = context.User;
+        if (user.FindFirstValue(ClaimType) is { Length: > 0 } tenant)
+        {
+            return tenant;
+        }
+
+        return user.IsInRole(Roles.PlatformAdmin)
+            && context.Request.Headers.TryGetValue(HeaderName, out var header)
+            && IsValidId(header.ToString())
+            ? header.ToString()
+            : null;
+    }
+
+    /// <summary>The actor recorded in the audit trail.</summary>
+    public static string Actor(HttpContext context) =>
+        context.User.FindFirstValue(ClaimTypes.NameIdentifier) ?? context.User.Identity?.Name ?? "unknown";
+
+    public static bool IsValidId(string value) => TenantId().IsMatch(value);
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{1,62}$")]
+    private static partial Regex TenantId();
+}
