@@ -28,10 +28,10 @@ internal sealed class SiloProcess : IAsyncDisposable
     public string Output => string.Join('\n', _output);
 
     /// <summary>Starts a silo with <paramref name="settings"/> as ReturnsActors__ environment variables.</summary>
-    public static SiloProcess Start(IReadOnlyDictionary<string, string> settings, int? httpPort = null)
+    public static SiloProcess Start(IReadOnlyDictionary<string, string> settings, int? httpPort = null, string[]? arguments = null)
     {
         var port = httpPort ?? TestEnvironment.FreeTcpPort();
-        var start = new ProcessStartInfo("dotnet", [TestEnvironment.SiloAssembly])
+        var start = new ProcessStartInfo("dotnet", [TestEnvironment.SiloAssembly, .. arguments ?? []])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

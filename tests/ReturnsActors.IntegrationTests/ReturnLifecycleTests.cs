@@ -1,0 +1,152 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Npgsql;
+using ReturnsActors.IntegrationTests.Infrastructure;
+
+namespace ReturnsActors.IntegrationTests;
+
+/// <summary>A return driven over HTTP through a Cluster-profile silo: grain state, the event log and the
+/// order catalog in the real PostgreSQL.</summary>
+[Collection(ClusterProcessCollection.Name)]
+[Trait("Category", "Slow")]
+public sealed class ReturnLifecycleTests : IAsyncLifetime
+{
+    private const string AdminKey = "ra_lifecycle_test_admin_key_0123456789";
+    private string _database = "";
+
+    public async Task InitializeAsync() => _database = await TestEnvironment.CreateDatabaseAsync("ra_lifecycle");
+
+    public Task DisposeAsync() => TestEnvironment.DropDatabaseAsync(_database);
+
+    [Fact]
+    public async Task DefectiveReturn_RequestToClosed_IsLoggedHashChainedInPostgres_AndSurvivesARestart()
+    {
+        var settings = SiloProcess.ClusterSettings(_database, $"lifecycle-{Guid.NewGuid():N}", AdminKey);
+        var silo = SiloProcess.Start(settings);
+        await using (silo)
+        {
+            await silo.WaitReadyAsync();
+            var http = Client(silo);
+            await Expect(HttpStatusCode.OK, http.PutAsJsonAsync("/v1/orders/ORD-77", new
+            {
+                channel = "web",
+                deliveredAt = DateTimeOffset.UtcNow.AddDays(-2),
+                currency = "EUR",
+                lines = new[] { new { orderLineId = "1", sku = "SKU-DRILL", category = "tools", quantity = 2, unitPrice = 80m, serialNumbers = Array.Empty<string>() } },
+            }));
+
+            var created = await Expect(HttpStatusCode.Created, http.PostAsJsonAsync("/v1/rmas", new
+            {
+                rmaId = "RMA-77",
+                orderId = "ORD-77",
+                lines = new[] { new { orderLineId = "1", quantity = 2, reasonCode = "BROKEN", reasonClass = "Defect" } },
+            }));
+            Assert.Equal("/v1/rmas/RMA-77", created.Headers.Location?.OriginalString);
+
+            // More than was ordered cannot be returned: eligibility uses the order catalog in PostgreSQL.
+            await Expect(HttpStatusCode.UnprocessableEntity, http.PostAsJsonAsync("/v1/rmas", new
+            {
+                rmaId = "RMA-78",
+                orderId = "ORD-77",
+                lines = new[] { new { orderLineId = "1", quantity = 1, reasonCode = "BROKEN", reasonClass = "Defect" } },
+            }), HttpStatusCode.Conflict);
+
+            await Step(http, "label", new { carrier = "UPS", trackingNumber = "1Z999" });
+            // Delivered before in-transit: applied by meaning, not rejected.
+            await Step(http, "carrier-events", new { kind = "Delivered" });
+            await Step(http, "carrier-events", new { kind = "InTransit" });
+            await Step(http, "receive", new { lines = new[] { new { lineId = "L1", quantity = 2 } }, final = true });
+            await Step(http, "inspect", new { lines = new[] { new { lineId = "L1", grade = "D", conditionNotes = "motor burnt" } } });
+            await Step(http, "disposition", new { lines = new[] { new { lineId = "L1", disposition = "ReturnToVendor" } } });
+            await Step(http, "settle", new { kind = "CreditMemo" });
+            await Step(http, "confirm-settlement", new { reference = "CM-1" });
+            var closed = await Step(http, "close", new { });
+            Assert.Equal("Closed", closed.GetProperty("status").GetString());
+
+            // An illegal transition is a 409 problem, not a 500.
+            await Expect(HttpStatusCode.Conflict, http.PostAsJsonAsync("/v1/rmas/RMA-77/approve", new { }));
+        }
+
+        // The event log in PostgreSQL holds the whole chain, in order, linked by hashes.
+        var logged = await ReadEventLogAsync();
+        Assert.Equal("return.requested", logged[0].Type);
+        Assert.Equal("return.closed", logged[^1].Type);
+        Assert.Equal(Enumerable.Range(1, logged.Count).Select(i => (long)i), logged.Select(e => e.Seq));
+        for (var i = 1; i < logged.Count; i++)
+        {
+            Assert.Equal(logged[i - 1].Hash, logged[i].PrevHash);
+        }
+
+        // The log is append-only: the database itself refuses to rewrite history.
+        await using (var connection = new NpgsqlConnection(_database))
+        {
+            await connection.OpenAsync();
+            await using var tamper = new NpgsqlCommand("UPDATE rma_events SET type = 'return.declined' WHERE seq = 1", connection);
+            await Assert.ThrowsAsync<PostgresException>(() => tamper.ExecuteNonQueryAsync());
+        }
+
+        // A new silo process reads the same return back from PostgreSQL, its chain still valid.
+        await using var restarted = SiloProcess.Start(settings);
+        await restarted.WaitReadyAsync();
+        var again = Client(restarted);
+        var rma = await again.GetFromJsonAsync<JsonElement>("/v1/rmas/RMA-77");
+        Assert.Equal("Closed", rma.GetProperty("status").GetString());
+        var verify = await again.GetFromJsonAsync<JsonElement>("/v1/rmas/RMA-77/events/verify");
+        Assert.True(verify.GetProperty("valid").GetBoolean());
+        var events = await again.GetFromJsonAsync<JsonElement>("/v1/rmas/RMA-77/events");
+        Assert.Equal(logged.Count, events.GetProperty("events").GetArrayLength());
+
+        // Another tenant sees nothing.
+        using var other = new HttpRequestMessage(HttpMethod.Get, "/v1/rmas/RMA-77");
+        other.Headers.Add("X-Tenant-Id", "someone-else");
+        using var otherResponse = await restarted.Http.SendAsync(WithKey(other));
+        Assert.Equal(HttpStatusCode.NotFound, otherResponse.StatusCode);
+    }
+
+    private static HttpClient Client(SiloProcess silo)
+    {
+        var http = new HttpClient { BaseAddress = silo.Http.BaseAddress };
+        http.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
+        http.DefaultRequestHeaders.Add("X-Tenant-Id", "acme");
+        return http;
+    }
+
+    private static HttpRequestMessage WithKey(HttpRequestMessage request)
+    {
+        request.Headers.Add("X-Api-Key", AdminKey);
+        return request;
+    }
+
+    private static async Task<JsonElement> Step(HttpClient http, string action, object body)
+    {
+        var response = await Expect(HttpStatusCode.OK, http.PostAsJsonAsync($"/v1/rmas/RMA-77/{action}", body));
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    private static async Task<HttpResponseMessage> Expect(HttpStatusCode expected, Task<HttpResponseMessage> call, HttpStatusCode? alternative = null)
+    {
+        var response = await call;
+        if (response.StatusCode != expected && response.StatusCode != alternative)
+        {
+            Assert.Fail($"expected {expected}, got {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+
+        return response;
+    }
+
+    private async Task<List<(long Seq, string Type, string PrevHash, string Hash)>> ReadEventLogAsync()
+    {
+        await using var connection = new NpgsqlConnection(_database);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT seq, type, prev_hash, hash FROM rma_events WHERE tenant_id = 'acme' AND rma_id = 'RMA-77' ORDER BY seq", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<(long, string, string, string)>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
+        }
+
+        return rows;
+    }
+}
