@@ -269,9 +269,10 @@ internal sealed class ScenarioExecution
                 StepStats[i].Record(result, Microseconds(start, end));
             }
 
+            // The iteration takes the status of its last step run: the failing one, or the final one.
+            iterationResult = result;
             if (!result.IsOk)
             {
-                iterationResult = result with { SizeBytes = 0 };
                 break;
             }
         }
