@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace ReturnsActors.LoadTests.Harness;
 
 /// <summary>Runs scenarios side by side, checks thresholds every second and collects the results.</summary>
@@ -9,10 +7,15 @@ public sealed class LoadTestRunner
 
     private readonly IReadOnlyList<ScenarioExecution> _executions;
     private readonly IReadOnlyList<Threshold> _thresholds;
+    private readonly TimeProvider _time;
 
+    /// <param name="scenarios">Scenarios to run side by side.</param>
+    /// <param name="thresholds">Pass/fail rules checked while running and at the end.</param>
+    /// <param name="time">Clock for scheduling and latency; tests pass a fake one to stall the generator on purpose.</param>
     /// <exception cref="ArgumentException">A scenario is invalid, or a threshold names an unknown scenario or step.</exception>
-    public LoadTestRunner(IReadOnlyList<Scenario> scenarios, IReadOnlyList<Threshold>? thresholds = null)
+    public LoadTestRunner(IReadOnlyList<Scenario> scenarios, IReadOnlyList<Threshold>? thresholds = null, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         if (scenarios.Count == 0)
         {
             throw new ArgumentException("Nothing to run: no scenario given.");
@@ -23,7 +26,7 @@ public sealed class LoadTestRunner
             throw new ArgumentException("Scenario names must be unique.");
         }
 
-        _executions = [.. scenarios.Select(s => new ScenarioExecution(s))];
+        _executions = [.. scenarios.Select(s => new ScenarioExecution(s, _time))];
         _thresholds = thresholds ?? [];
         foreach (var threshold in _thresholds)
         {
@@ -39,7 +42,7 @@ public sealed class LoadTestRunner
     public async Task<RunResult> RunAsync(CancellationToken cancellationToken = default)
     {
         var startedUtc = DateTimeOffset.UtcNow;
-        var started = Stopwatch.GetTimestamp();
+        var started = _time.GetTimestamp();
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var running = Task.WhenAll(_executions.Select(e => Task.Run(() => e.RunAsync(abort.Token), CancellationToken.None)));
 
@@ -47,7 +50,7 @@ public sealed class LoadTestRunner
         string? abortReason = null;
         while (!running.IsCompleted)
         {
-            await Task.WhenAny(running, Task.Delay(CheckPeriod, CancellationToken.None));
+            await Task.WhenAny(running, Task.Delay(CheckPeriod, _time, CancellationToken.None));
             if (running.IsCompleted || abortReason is not null)
             {
                 continue;
@@ -78,7 +81,7 @@ public sealed class LoadTestRunner
             .ToList();
         return new RunResult(
             startedUtc,
-            Stopwatch.GetElapsedTime(started).TotalSeconds,
+            _time.GetElapsedTime(started).TotalSeconds,
             scenarios,
             thresholds,
             abortReason is not null,

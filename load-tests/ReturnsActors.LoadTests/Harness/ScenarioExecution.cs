@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
 
 namespace ReturnsActors.LoadTests.Harness;
@@ -9,6 +8,7 @@ internal sealed class ScenarioExecution
     private static readonly TimeSpan CleanTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan ControlPeriod = TimeSpan.FromMilliseconds(100);
 
+    private readonly TimeProvider _time;
     private readonly (LoadSimulation Phase, TimeSpan Start, double PreviousLevel)[] _timeline;
     private readonly TimeSpan _totalDuration;
     private long _startTimestamp;
@@ -17,9 +17,10 @@ internal sealed class ScenarioExecution
     private long _iterations;
     private int _inFlight;
 
-    public ScenarioExecution(Scenario scenario)
+    public ScenarioExecution(Scenario scenario, TimeProvider time)
     {
         scenario.Validate();
+        _time = time;
         Scenario = scenario;
         ScenarioStats = new StatsCollector(scenario.Name, null);
         StepStats = [.. scenario.Steps.Select(s => new StatsCollector(scenario.Name, s.Name))];
@@ -34,7 +35,7 @@ internal sealed class ScenarioExecution
 
     public string? Error { get; private set; }
 
-    public bool IsMeasuring => Volatile.Read(ref _measureStartTimestamp) <= Stopwatch.GetTimestamp();
+    public bool IsMeasuring => Volatile.Read(ref _measureStartTimestamp) <= _time.GetTimestamp();
 
     public bool IsFinished { get; private set; }
 
@@ -45,8 +46,8 @@ internal sealed class ScenarioExecution
         {
             var start = Volatile.Read(ref _measureStartTimestamp);
             var end = Volatile.Read(ref _measureEndTimestamp);
-            var now = end != 0 ? end : Stopwatch.GetTimestamp();
-            return start == long.MaxValue || now <= start ? 0 : Stopwatch.GetElapsedTime(start, now).TotalSeconds;
+            var now = end != 0 ? end : _time.GetTimestamp();
+            return start == long.MaxValue || now <= start ? 0 : _time.GetElapsedTime(start, now).TotalSeconds;
         }
     }
 
@@ -54,8 +55,8 @@ internal sealed class ScenarioExecution
 
     public async Task RunAsync(CancellationToken runToken)
     {
-        using var hardStop = CancellationTokenSource.CreateLinkedTokenSource(runToken);
-        hardStop.CancelAfter(Scenario.EffectiveMaxDuration);
+        using var deadline = new CancellationTokenSource(Scenario.EffectiveMaxDuration, _time);
+        using var hardStop = CancellationTokenSource.CreateLinkedTokenSource(runToken, deadline.Token);
         var token = hardStop.Token;
         try
         {
@@ -72,7 +73,7 @@ internal sealed class ScenarioExecution
                 }
             }
 
-            _startTimestamp = Stopwatch.GetTimestamp();
+            _startTimestamp = _time.GetTimestamp();
             Volatile.Write(ref _measureStartTimestamp, _startTimestamp + ToTicks(Scenario.WarmUp));
             using var ticker = new CancellationTokenSource();
             var tickerTask = RunIntervalTickerAsync(ticker.Token);
@@ -107,7 +108,7 @@ internal sealed class ScenarioExecution
         var workers = new List<(Task Task, StrongBox<bool> Stop)>();
         while (!token.IsCancellationRequested && !IterationCapReached())
         {
-            var elapsed = Stopwatch.GetElapsedTime(_startTimestamp);
+            var elapsed = _time.GetElapsedTime(_startTimestamp);
             if (elapsed >= _totalDuration)
             {
                 break;
@@ -150,7 +151,7 @@ internal sealed class ScenarioExecution
                 return;
             }
 
-            await RunIterationAsync(number, copyNumber, Stopwatch.GetTimestamp(), token);
+            await RunIterationAsync(number, copyNumber, _time.GetTimestamp(), token);
 
             // Steps that complete synchronously must not starve the controller on a small machine.
             await Task.Yield();
@@ -166,7 +167,7 @@ internal sealed class ScenarioExecution
         var due = 0.0;
         while (slice < totalSlices && !token.IsCancellationRequested)
         {
-            var nowSlice = (long)(Stopwatch.GetElapsedTime(_startTimestamp).TotalSeconds / SliceSeconds);
+            var nowSlice = (long)(_time.GetElapsedTime(_startTimestamp).TotalSeconds / SliceSeconds);
             for (; slice <= nowSlice && slice < totalSlices; slice++)
             {
                 due += LevelAt(TimeSpan.FromSeconds(slice * SliceSeconds)) * SliceSeconds;
@@ -243,7 +244,7 @@ internal sealed class ScenarioExecution
         {
             var step = Scenario.Steps[i];
             context.StepName = step.Name;
-            var start = i == 0 ? intendedStart : Stopwatch.GetTimestamp();
+            var start = i == 0 ? intendedStart : _time.GetTimestamp();
             StepResult result;
             try
             {
@@ -262,7 +263,7 @@ internal sealed class ScenarioExecution
                 result = StepResult.Fail("exception", message: $"{ex.GetType().Name}: {ex.Message}");
             }
 
-            end = Stopwatch.GetTimestamp();
+            end = _time.GetTimestamp();
             bytes += result.SizeBytes;
             if (measured)
             {
@@ -286,19 +287,19 @@ internal sealed class ScenarioExecution
     private async Task RunIntervalTickerAsync(CancellationToken token)
     {
         var measureStart = Volatile.Read(ref _measureStartTimestamp);
-        var untilMeasuring = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), measureStart);
+        var untilMeasuring = _time.GetElapsedTime(_time.GetTimestamp(), measureStart);
         await DelayAsync(untilMeasuring, token);
         var previous = measureStart;
         for (var second = 1; !token.IsCancellationRequested; second++)
         {
             var due = measureStart + ToTicks(TimeSpan.FromSeconds(second));
-            await DelayAsync(Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due), token);
+            await DelayAsync(_time.GetElapsedTime(_time.GetTimestamp(), due), token);
             if (token.IsCancellationRequested)
             {
                 return;
             }
 
-            CloseIntervals(previous, Stopwatch.GetTimestamp());
+            CloseIntervals(previous, _time.GetTimestamp());
             previous = due;
         }
     }
@@ -316,8 +317,8 @@ internal sealed class ScenarioExecution
 
     private void CloseIntervals(long from, long to)
     {
-        var second = Stopwatch.GetElapsedTime(_measureStartTimestamp, to).TotalSeconds;
-        var length = Stopwatch.GetElapsedTime(from, to).TotalSeconds;
+        var second = _time.GetElapsedTime(_measureStartTimestamp, to).TotalSeconds;
+        var length = _time.GetElapsedTime(from, to).TotalSeconds;
         foreach (var collector in AllCollectors)
         {
             collector.CloseInterval(second, length);
@@ -328,7 +329,7 @@ internal sealed class ScenarioExecution
     {
         if (Volatile.Read(ref _measureEndTimestamp) == 0)
         {
-            Volatile.Write(ref _measureEndTimestamp, Stopwatch.GetTimestamp());
+            Volatile.Write(ref _measureEndTimestamp, _time.GetTimestamp());
         }
     }
 
@@ -393,7 +394,7 @@ internal sealed class ScenarioExecution
         return ([.. timeline], start);
     }
 
-    private static async Task DelayAsync(TimeSpan delay, CancellationToken token)
+    private async Task DelayAsync(TimeSpan delay, CancellationToken token)
     {
         if (delay <= TimeSpan.Zero)
         {
@@ -402,7 +403,7 @@ internal sealed class ScenarioExecution
 
         try
         {
-            await Task.Delay(delay, token);
+            await Task.Delay(delay, _time, token);
         }
         catch (OperationCanceledException)
         {
@@ -422,9 +423,9 @@ internal sealed class ScenarioExecution
         }
     }
 
-    private static long Microseconds(long from, long to) => (long)Stopwatch.GetElapsedTime(from, to).TotalMicroseconds;
+    private long Microseconds(long from, long to) => (long)_time.GetElapsedTime(from, to).TotalMicroseconds;
 
-    private static long ToTicks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
+    private long ToTicks(TimeSpan span) => (long)(span.TotalSeconds * _time.TimestampFrequency);
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 }
