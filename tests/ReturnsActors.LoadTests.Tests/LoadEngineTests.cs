@@ -181,6 +181,20 @@ public sealed class LoadEngineTests
     }
 
     [Fact]
+    public async Task Cancellation_StopsTheRun_AndMarksItAborted()
+    {
+        var scenario = Scenario.Create("long", Delay("work", TimeSpan.FromMilliseconds(5)))
+            .WithLoadSimulations(new LoadSimulation.KeepConstant(1, TimeSpan.FromSeconds(20)));
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+
+        var result = await new LoadTestRunner([scenario]).RunAsync(cancel.Token);
+
+        Assert.True(result.Aborted);
+        Assert.Equal("cancelled", result.AbortReason);
+        Assert.Equal(RunResult.ExitFailed, result.ExitCode);
+    }
+
+    [Fact]
     public void Runner_RejectsAThresholdOnAnUnknownStep()
     {
         var scenario = Scenario.Create("s", Delay("work", TimeSpan.Zero))

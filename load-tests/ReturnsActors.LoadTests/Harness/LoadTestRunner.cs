@@ -56,12 +56,6 @@ public sealed class LoadTestRunner
                 continue;
             }
 
-            if (cancellationToken.IsCancellationRequested)
-            {
-                abortReason = "cancelled";
-                continue;
-            }
-
             foreach (var failed in CheckAbortThresholds())
             {
                 abortResults.Add(failed with { Note = "aborted the run" });
@@ -75,6 +69,11 @@ public sealed class LoadTestRunner
         }
 
         await running;
+        if (abortReason is null && cancellationToken.IsCancellationRequested)
+        {
+            abortReason = "cancelled";
+        }
+
         var scenarios = _executions.Select(ToResult).ToList();
         var thresholds = _thresholds
             .Select(t => abortResults.FirstOrDefault(a => a.Threshold == t) ?? t.Evaluate(FindSnapshot(scenarios, t)))

@@ -14,12 +14,7 @@ public static class HtmlReport
         th:nth-child(-n+2),td:nth-child(-n+2){text-align:left}
         .pass{color:#1a7f37;font-weight:bold}.fail{color:#cf222e;font-weight:bold}
         .charts{display:flex;flex-wrap:wrap;gap:12px}
-        svg{border:1px solid #ddd;background:#fff}
-        svg .title{font-size:13px;font-weight:bold}
-        svg .grid{stroke:#eee}svg .axis{stroke:#888}
-        svg .ylab{font-size:10px;text-anchor:end;dominant-baseline:middle}
-        svg .xlab{font-size:10px;text-anchor:middle}
-        svg .legend,svg .unit{font-size:11px}svg .unit{text-anchor:middle}
+        svg{border:1px solid #ddd}
         """;
 
     public static string Render(RunResult run, MachineInfo machine)
@@ -43,10 +38,10 @@ public static class HtmlReport
         {
             html.AppendLine($"<h2>{Html.Encode(scenario.Name)}</h2><div class=\"charts\">");
             var series = scenario.Stats.Series;
-            html.AppendLine(SvgChart.Render("Throughput", "requests/s",
+            html.AppendLine(SvgChart.Render("Throughput (rps) and failures per interval", "per second",
             [
                 new("rps", "#0969da", [.. series.Select(p => (p.Second, (double?)p.Rps))]),
-                new("fail/s", "#cf222e", [.. series.Select(p => (p.Second, (double?)p.Fail))]),
+                new("fail", "#cf222e", [.. series.Select(p => (p.Second, (double?)p.Fail))]),
             ]));
             html.AppendLine(SvgChart.Render("Latency", "ms",
             [

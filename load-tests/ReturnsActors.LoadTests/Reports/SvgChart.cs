@@ -11,6 +11,7 @@ public static class SvgChart
     private const int Right = 16;
     private const int Top = 28;
     private const int Bottom = 36;
+    private const string Font = "font-family=\"sans-serif\" fill=\"#222\"";
 
     /// <summary>A named line; points with a null Y leave a gap.</summary>
     public sealed record Series(string Name, string Color, IReadOnlyList<(double X, double? Y)> Points);
@@ -26,31 +27,32 @@ public static class SvgChart
 
         var svg = new StringBuilder();
         svg.Append($"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {Width} {Height}\" width=\"{Width}\" height=\"{Height}\" role=\"img\" aria-label=\"{Html.Encode(title)}\">");
-        svg.Append($"<text x=\"{Left}\" y=\"18\" class=\"title\">{Html.Encode(title)}</text>");
+        svg.Append($"<rect width=\"{Width}\" height=\"{Height}\" fill=\"#fff\"/>");
+        svg.Append($"<text x=\"{Left}\" y=\"18\" {Font} font-size=\"13\" font-weight=\"bold\">{Html.Encode(title)}</text>");
         for (var i = 0; i <= 4; i++)
         {
             var y = yMax * i / 4;
             var py = Format.Number(Py(y), "0.#");
-            svg.Append($"<line x1=\"{Left}\" x2=\"{Width - Right}\" y1=\"{py}\" y2=\"{py}\" class=\"grid\"/>");
-            svg.Append($"<text x=\"{Left - 6}\" y=\"{py}\" class=\"ylab\">{Format.Number(y, "0.##")}</text>");
+            svg.Append($"<line x1=\"{Left}\" x2=\"{Width - Right}\" y1=\"{py}\" y2=\"{py}\" stroke=\"#e5e5e5\"/>");
+            svg.Append($"<text x=\"{Left - 6}\" y=\"{py}\" {Font} font-size=\"10\" text-anchor=\"end\" dominant-baseline=\"middle\">{Format.Number(y, "0.##")}</text>");
         }
 
         var xStep = NiceCeiling(xMax / 6);
         for (var x = 0.0; x <= xMax + 1e-9; x += xStep)
         {
-            svg.Append($"<text x=\"{Format.Number(Px(x), "0.#")}\" y=\"{Height - Bottom + 16}\" class=\"xlab\">{Format.Number(x, "0.#")}s</text>");
+            svg.Append($"<text x=\"{Format.Number(Px(x), "0.#")}\" y=\"{Height - Bottom + 16}\" {Font} font-size=\"10\" text-anchor=\"middle\">{Format.Number(x, "0.#")}s</text>");
         }
 
-        svg.Append($"<line x1=\"{Left}\" x2=\"{Left}\" y1=\"{Top}\" y2=\"{Height - Bottom}\" class=\"axis\"/>");
-        svg.Append($"<line x1=\"{Left}\" x2=\"{Width - Right}\" y1=\"{Height - Bottom}\" y2=\"{Height - Bottom}\" class=\"axis\"/>");
-        svg.Append($"<text x=\"12\" y=\"{Top + ((Height - Top - Bottom) / 2)}\" class=\"unit\" transform=\"rotate(-90 12 {Top + ((Height - Top - Bottom) / 2)})\">{Html.Encode(yLabel)}</text>");
+        svg.Append($"<line x1=\"{Left}\" x2=\"{Left}\" y1=\"{Top}\" y2=\"{Height - Bottom}\" stroke=\"#888\"/>");
+        svg.Append($"<line x1=\"{Left}\" x2=\"{Width - Right}\" y1=\"{Height - Bottom}\" y2=\"{Height - Bottom}\" stroke=\"#888\"/>");
+        svg.Append($"<text x=\"12\" y=\"{Top + ((Height - Top - Bottom) / 2)}\" {Font} font-size=\"11\" text-anchor=\"middle\" transform=\"rotate(-90 12 {Top + ((Height - Top - Bottom) / 2)})\">{Html.Encode(yLabel)}</text>");
 
         var legendX = Width - Right;
         foreach (var line in series.Reverse())
         {
             legendX -= 12 + (7 * line.Name.Length) + 18;
             svg.Append($"<rect x=\"{legendX}\" y=\"9\" width=\"12\" height=\"3\" fill=\"{line.Color}\"/>");
-            svg.Append($"<text x=\"{legendX + 16}\" y=\"14\" class=\"legend\">{Html.Encode(line.Name)}</text>");
+            svg.Append($"<text x=\"{legendX + 16}\" y=\"14\" {Font} font-size=\"11\">{Html.Encode(line.Name)}</text>");
             foreach (var segment in Segments(line.Points))
             {
                 var points = string.Join(' ', segment.Select(p => $"{Format.Number(Px(p.X), "0.#")},{Format.Number(Py(p.Y), "0.#")}"));
