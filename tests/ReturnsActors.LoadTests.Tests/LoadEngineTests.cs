@@ -2,6 +2,7 @@ using ReturnsActors.LoadTests.Harness;
 
 namespace ReturnsActors.LoadTests.Tests;
 
+[Trait("Category", "Slow")]
 public sealed class LoadEngineTests
 {
     private static Step Delay(string name, TimeSpan delay, Action? onRun = null) => new(name, async context =>
@@ -72,6 +73,27 @@ public sealed class LoadEngineTests
         var result = await RunAsync(scenario);
 
         Assert.Equal(50, result.Stats.Requests);
+    }
+
+    [Fact]
+    public async Task ClosedModel_RampsCopiesUpAndDown_WithoutExceedingTheTarget()
+    {
+        var copies = new System.Collections.Concurrent.ConcurrentDictionary<int, bool>();
+        var scenario = Scenario.Create("ramp", new Step("work", async context =>
+            {
+                copies.TryAdd(context.CopyNumber, true);
+                await Task.Delay(5, context.CancellationToken);
+                return StepResult.Ok();
+            }))
+            .WithLoadSimulations(
+                new LoadSimulation.RampingConstant(4, TimeSpan.FromSeconds(1)),
+                new LoadSimulation.KeepConstant(4, TimeSpan.FromMilliseconds(500)),
+                new LoadSimulation.RampingConstant(0, TimeSpan.FromMilliseconds(500)));
+
+        var result = await RunAsync(scenario);
+
+        Assert.Equal([0, 1, 2, 3], copies.Keys.Order());
+        Assert.Equal(result.Stats.Requests, result.Stats.Ok);
     }
 
     [Fact]

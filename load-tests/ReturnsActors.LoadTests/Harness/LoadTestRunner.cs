@@ -37,8 +37,6 @@ public sealed class LoadTestRunner
     /// <summary>Current statistics, for a live view; safe to call from any thread while running.</summary>
     public IReadOnlyList<ScenarioResult> CurrentResults() => [.. _executions.Select(ToResult)];
 
-    public bool IsFinished => _executions.All(e => e.IsFinished);
-
     public async Task<RunResult> RunAsync(CancellationToken cancellationToken = default)
     {
         var startedUtc = DateTimeOffset.UtcNow;

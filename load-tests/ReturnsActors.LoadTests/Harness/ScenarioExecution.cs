@@ -37,8 +37,6 @@ internal sealed class ScenarioExecution
 
     public bool IsMeasuring => Volatile.Read(ref _measureStartTimestamp) <= _time.GetTimestamp();
 
-    public bool IsFinished { get; private set; }
-
     /// <summary>Seconds measured so far (warm-up excluded), frozen once the load phases end.</summary>
     public double MeasuredSeconds
     {
@@ -99,7 +97,6 @@ internal sealed class ScenarioExecution
         finally
         {
             await CleanAsync();
-            IsFinished = true;
         }
     }
 
@@ -115,7 +112,7 @@ internal sealed class ScenarioExecution
             }
 
             var target = (int)Math.Round(LevelAt(elapsed));
-            var active = workers.Where(w => !w.Stop.Value).ToList();
+            var active = workers.Where(w => !Volatile.Read(ref w.Stop.Value)).ToList();
             for (var copy = active.Count; copy < target; copy++)
             {
                 var stop = new StrongBox<bool>(false);
@@ -126,7 +123,7 @@ internal sealed class ScenarioExecution
             // Stop the newest copies first; each finishes its current iteration.
             for (var i = active.Count - 1; i >= target; i--)
             {
-                active[i].Stop.Value = true;
+                Volatile.Write(ref active[i].Stop.Value, true);
             }
 
             await DelayAsync(Min(ControlPeriod, _totalDuration - elapsed), token);
@@ -135,7 +132,7 @@ internal sealed class ScenarioExecution
         MarkMeasureEnd();
         foreach (var (_, stop) in workers)
         {
-            stop.Value = true;
+            Volatile.Write(ref stop.Value, true);
         }
 
         await WaitQuietlyAsync(Task.WhenAll(workers.Select(w => w.Task)), token);
@@ -143,7 +140,7 @@ internal sealed class ScenarioExecution
 
     private async Task RunCopyAsync(int copyNumber, StrongBox<bool> stop, CancellationToken token)
     {
-        while (!stop.Value && !token.IsCancellationRequested)
+        while (!Volatile.Read(ref stop.Value) && !token.IsCancellationRequested)
         {
             var number = Interlocked.Increment(ref _iterations) - 1;
             if (Scenario.MaxIterations is { } max && number >= max)
