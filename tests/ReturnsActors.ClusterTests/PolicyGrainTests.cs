@@ -48,6 +48,28 @@ public class PolicyGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task BusinessUnitPolicy_GovernsItsOrders_OthersFallBackToTheTenantPolicy()
+    {
+        var tenant = $"t-{Guid.NewGuid():N}";
+        var outlet = fixture.Client.GetGrain<IPolicyGrain>($"{tenant}/outlet");
+        await outlet.SaveDraftAsync(DefaultPolicy.Document with { DefaultReturnWindowDays = 1 }, "admin:a");
+        Assert.Equal("outlet", (await outlet.PublishAsync("admin:a")).Policy!.BusinessUnit);
+        var now = fixture.Time.GetUtcNow();
+        fixture.Orders.Add(new Grains.Orders.OrderSnapshot(tenant, "OUT-1", "web", now.AddDays(-2), "EUR",
+            [new Grains.Orders.OrderLine("1", "SKU-1", "apparel", 1, 10m, [])], BusinessUnit: "outlet"));
+        fixture.Orders.Add(new Grains.Orders.OrderSnapshot(tenant, "MAIN-1", "web", now.AddDays(-2), "EUR",
+            [new Grains.Orders.OrderLine("1", "SKU-1", "apparel", 1, 10m, [])]));
+
+        var outletReturn = await fixture.Client.GetGrain<IRmaGrain>($"{tenant}/RMA-O").CreateAsync(
+            new CreateRma("c1", "customer:c", "OUT-1", [new RequestedLine("1", 1, "x", ReasonClass.Convenience)]));
+        var mainReturn = await fixture.Client.GetGrain<IRmaGrain>($"{tenant}/RMA-M").CreateAsync(
+            new CreateRma("c1", "customer:c", "MAIN-1", [new RequestedLine("1", 1, "x", ReasonClass.Convenience)]));
+
+        Assert.Equal("rma.ineligible", outletReturn.Rejection?.Code);
+        Assert.Equal(0, mainReturn.Rma!.PolicyVersion);
+    }
+
+    [Fact]
     public async Task InvalidDraft_IsRefusedWithFieldErrors()
     {
         var policies = fixture.Client.GetGrain<IPolicyGrain>($"t-{Guid.NewGuid():N}");

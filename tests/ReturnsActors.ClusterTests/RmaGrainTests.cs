@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using ReturnsActors.Grains;
 using ReturnsActors.Grains.Rma;
 using ReturnsActors.Grains.Tasks;
@@ -45,6 +46,30 @@ public class RmaGrainTests(ClusterFixture fixture)
         var events = await rma.GetEventsAsync();
         Assert.Equal("return.closed", events[^1].Type);
         Assert.True((await rma.VerifyAsync()).Valid);
+        Assert.Null(await ReminderAsync(rma)); // no open deadline, no reminder
+    }
+
+    [Fact]
+    public async Task LongHistory_IsTrimmedInStateButKeptInTheLog_AndStillVerifies()
+    {
+        var orderId = fixture.NewOrder();
+        var key = $"demo/RMA-{Id()}";
+        var rma = fixture.Client.GetGrain<IRmaGrain>(key);
+        Ok(await rma.CreateAsync(new CreateRma(Id(), "customer:c-1", orderId, [new RequestedLine("1", 1, "x", ReasonClass.Convenience)])));
+        for (var i = 0; i < RmaGrain.MaxEventsInState + 5; i++)
+        {
+            Ok(await rma.AddNoteAsync(new AddRmaNote(Id(), "agent:a", $"note {i}")));
+        }
+
+        await fixture.Cluster.DeactivateAsync(rma);
+        var inState = await rma.GetEventsAsync();
+        var verification = await rma.VerifyAsync();
+
+        Assert.Equal(RmaGrain.MaxEventsInState, inState.Count);
+        Assert.Equal(RmaGrain.MaxEventsInState + 7, (await fixture.EventLog.ReadAsync(key)).Count);
+        Assert.True(verification.Valid);
+        Assert.Equal(8, verification.CheckedFromSeq);
+        Assert.Equal(RmaGrain.MaxEventsInState + 7, verification.CheckedThroughSeq);
     }
 
     [Fact]
@@ -145,9 +170,13 @@ public class RmaGrainTests(ClusterFixture fixture)
         Assert.NotNull(Assert.Single(warned!.Deadlines, d => d.Stage == "authorize").WarnedAt);
         Assert.Single(await rma.GetEventsAsync(), e => e.Type == "sla.warning");
 
+        Assert.NotNull(await ReminderAsync(rma));
+
+        // The reminder handler runs the same catch-up; ticks may repeat.
         fixture.Time.SetUtcNow(due.AddMinutes(1));
-        await rma.CheckDeadlinesAsync();
-        await rma.CheckDeadlinesAsync();
+        var tick = new TickStatus(DateTime.UtcNow, TimeSpan.FromHours(1), DateTime.UtcNow);
+        await fixture.Client.GetGrain<IRemindable>(rma.GetGrainId()).ReceiveReminder("rma-deadlines", tick);
+        await fixture.Client.GetGrain<IRemindable>(rma.GetGrainId()).ReceiveReminder("rma-deadlines", tick);
 
         var events = await rma.GetEventsAsync();
         Assert.Single(events, e => e.Type == "sla.breached");
@@ -177,6 +206,8 @@ public class RmaGrainTests(ClusterFixture fixture)
         Assert.All(view.Lines, l => Assert.Equal(LineAcceptance.Accepted, l.Acceptance));
         Assert.Contains(await rma.GetEventsAsync(), e => e.Type == "return.authorized" && e.Actor == "agent:ann");
         Assert.DoesNotContain(await queue.ListAsync(HumanTaskStatus.Open), t => t.TaskId == task.TaskId);
+        Assert.Equal(["task.created", "task.assigned", "return.authorized", "task.completed"],
+            (await rma.GetEventsAsync()).Select(e => e.Type).Where(t => t.StartsWith("task.", StringComparison.Ordinal) || t == "return.authorized"));
     }
 
     [Fact]
@@ -216,6 +247,9 @@ public class RmaGrainTests(ClusterFixture fixture)
         Ok2(await escalations.CompleteAsync(moved.TaskId, "decline", "manager:max", "outside policy"));
         Assert.Equal(RmaStatus.Declined, (await rma.GetAsync())!.Status);
     }
+
+    private async Task<ReminderEntry?> ReminderAsync(IRmaGrain rma) =>
+        await fixture.Cluster.GetSiloServiceProvider().GetRequiredService<IReminderTable>().ReadRow(rma.GetGrainId(), "rma-deadlines");
 
     private static HumanTaskView Ok2(HumanTaskResult result)
     {

@@ -60,6 +60,9 @@ public interface IRmaGrain : IGrainWithStringKey
     /// <summary>Releases the hold.</summary>
     Task<RmaResult> ReleaseHoldAsync(ReleaseRmaHold command);
 
+    /// <summary>Records a task assignment, completion or escalation on the audit trail (called by task queues).</summary>
+    Task<RmaResult> RecordTaskActivityAsync(RecordTaskActivity command);
+
     /// <summary>The return, or null when it was never created.</summary>
     Task<RmaView?> GetAsync();
 

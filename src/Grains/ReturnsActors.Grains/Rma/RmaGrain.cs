@@ -108,6 +108,8 @@ public sealed class RmaGrain(
 
     public Task<RmaResult> ReleaseHoldAsync(ReleaseRmaHold command) => RunAsync(command);
 
+    public Task<RmaResult> RecordTaskActivityAsync(RecordTaskActivity command) => RunAsync(command);
+
     public Task<RmaView?> GetAsync() => Task.FromResult(state.State.Created ? RmaMachine.ToView(state.State) : null);
 
     public Task<IReadOnlyList<RmaEvent>> GetEventsAsync() => Task.FromResult<IReadOnlyList<RmaEvent>>(state.State.Events.ToList());
