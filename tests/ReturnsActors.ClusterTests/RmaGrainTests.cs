@@ -50,6 +50,20 @@ public class RmaGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Cancel_AfterReactivation_RemovesTheDeadlineReminder()
+    {
+        var orderId = fixture.NewOrder();
+        var rma = Rma($"RMA-{Id()}");
+        Ok(await rma.CreateAsync(new CreateRma(Id(), "customer:c-1", orderId, [new RequestedLine("1", 1, "x", ReasonClass.Convenience)])));
+        Assert.NotNull(await ReminderAsync(rma));
+        await fixture.Cluster.DeactivateAsync(rma);
+
+        Ok(await rma.CancelAsync(new CancelRma(Id(), "customer:c-1", CancelledBy.Customer)));
+
+        Assert.Null(await ReminderAsync(rma));
+    }
+
+    [Fact]
     public async Task LongHistory_IsTrimmedInStateButKeptInTheLog_AndStillVerifies()
     {
         var orderId = fixture.NewOrder();

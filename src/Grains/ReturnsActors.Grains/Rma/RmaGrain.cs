@@ -23,6 +23,7 @@ public sealed class RmaGrain(
     private static readonly TimeSpan _reminderRetryPeriod = TimeSpan.FromHours(1);
 
     private DateTimeOffset? _reminderDueAt;
+    private bool _reminderSynced;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -242,7 +243,8 @@ public sealed class RmaGrain(
     private async Task ScheduleAsync()
     {
         var next = RmaMachine.NextWake(state.State);
-        if (next == _reminderDueAt)
+        // After (re)activation the registered reminder is unknown, so reconcile once before trusting the cache.
+        if (_reminderSynced && next == _reminderDueAt)
         {
             return;
         }
@@ -263,6 +265,7 @@ public sealed class RmaGrain(
         }
 
         _reminderDueAt = next;
+        _reminderSynced = true;
     }
 
     private async Task<PolicyDocument> ResolvePolicyAsync(string tenantId, string? businessUnit, DateTimeOffset now)
