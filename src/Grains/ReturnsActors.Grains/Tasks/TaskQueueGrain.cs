@@ -33,6 +33,9 @@ public sealed class TaskQueueGrain(
 
     private static readonly string[] _decisionOutcomes = ["approve", "decline", "dismiss"];
 
+    // CreateAsync interleaves with calls that are awaiting a return; writes must still not overlap.
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+
     public async Task<HumanTaskView> CreateAsync(CreateHumanTask command)
     {
         if (Find(command.TaskId) is { } existing)
@@ -50,7 +53,7 @@ public sealed class TaskQueueGrain(
         };
         state.State.Tasks.Add(task);
         Trim();
-        await state.WriteStateAsync();
+        await WriteAsync();
         return View(task);
     }
 
@@ -92,7 +95,7 @@ public sealed class TaskQueueGrain(
 
         task.Status = HumanTaskStatus.Claimed;
         task.Assignee = assignee;
-        await state.WriteStateAsync();
+        await WriteAsync();
         return HumanTaskResult.Ok(View(task));
     }
 
@@ -120,7 +123,7 @@ public sealed class TaskQueueGrain(
 
         task.Status = HumanTaskStatus.Claimed;
         task.Assignee = assignee;
-        await state.WriteStateAsync();
+        await WriteAsync();
         return HumanTaskResult.Ok(View(task));
     }
 
@@ -166,7 +169,7 @@ public sealed class TaskQueueGrain(
         task.CompletedAt = time.GetUtcNow();
         task.Assignee ??= actor;
         Trim();
-        await state.WriteStateAsync();
+        await WriteAsync();
         return HumanTaskResult.Ok(View(task));
     }
 
@@ -199,7 +202,7 @@ public sealed class TaskQueueGrain(
         task.Status = HumanTaskStatus.Escalated;
         task.EscalatedTo = target;
         task.CompletedAt = time.GetUtcNow();
-        await state.WriteStateAsync();
+        await WriteAsync();
         return HumanTaskResult.Ok(View(task));
     }
 
@@ -244,6 +247,19 @@ public sealed class TaskQueueGrain(
         var result = await rma.RecordTaskActivityAsync(new RecordTaskActivity($"task:{task.TaskId}:{suffix}", actor, task.TaskId, QueueName(), activity, detail));
         // A task whose return is gone must still be closable.
         return result.Rejection is { Kind: not RejectionKind.NotFound } r ? r : null;
+    }
+
+    private async Task WriteAsync()
+    {
+        await _writeGate.WaitAsync();
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
     }
 
     private void Trim()
