@@ -82,6 +82,29 @@ public class PolicyGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task DryRun_AgainstARealReturnSnapshot_ShowsTheRefundAndDispositionChanges()
+    {
+        var orderId = fixture.NewOrder();
+        var rma = fixture.Client.GetGrain<IRmaGrain>($"demo/RMA-{Guid.NewGuid():N}");
+        await rma.CreateAsync(new CreateRma("c1", "customer:c", orderId, [new RequestedLine("1", 2, "too_small", ReasonClass.Convenience)]));
+        await rma.RecordReceiptAsync(new RecordReceipt("r1", "warehouse:w", [new ReceivedLine("L1", 2)]));
+        await rma.RecordInspectionAsync(new RecordInspection("i1", "inspector:i", [new InspectedLine("L1", ItemGrade.B)]));
+        var snapshot = (await rma.GetSnapshotAsync())!;
+        var policies = fixture.Client.GetGrain<IPolicyGrain>($"t-{Guid.NewGuid():N}");
+        await policies.SaveDraftAsync(DefaultPolicy.Document with
+        {
+            RestockingFeePercent = 0m,
+            DispositionRules = [new DispositionRule("b-apparel", ItemGrade.B, "apparel", Disposition.Refurbish)],
+        }, "admin:a");
+
+        var report = await policies.DryRunAsync([snapshot]);
+
+        Assert.Equal(1, report!.ChangedReturns);
+        Assert.Contains(report.Changes, c => c.Decision == "lines[L1].refund" && c.Before == "35.91 EUR" && c.After == "39.90 EUR");
+        Assert.Contains(report.Changes, c => c.Decision == "lines[L1].disposition" && c.Before == "Restock" && c.After == "Refurbish");
+    }
+
+    [Fact]
     public async Task DryRun_OfADraft_ReportsChangesAgainstThePolicyInForce()
     {
         var policies = fixture.Client.GetGrain<IPolicyGrain>($"t-{Guid.NewGuid():N}");

@@ -66,6 +66,9 @@ public interface IRmaGrain : IGrainWithStringKey
     /// <summary>The return, or null when it was never created.</summary>
     Task<RmaView?> GetAsync();
 
+    /// <summary>The return reduced to what policy decisions depend on, for policy dry runs; null when never created.</summary>
+    Task<Policies.RmaSnapshot?> GetSnapshotAsync();
+
     /// <summary>The audit trail kept in grain state (oldest events may be archived to the event log only).</summary>
     Task<IReadOnlyList<RmaEvent>> GetEventsAsync();
 

@@ -113,6 +113,8 @@ public sealed class RmaGrain(
 
     public Task<RmaView?> GetAsync() => Task.FromResult(state.State.Created ? RmaMachine.ToView(state.State) : null);
 
+    public Task<RmaSnapshot?> GetSnapshotAsync() => Task.FromResult(state.State.Created ? RmaMachine.ToSnapshot(state.State) : null);
+
     public Task<IReadOnlyList<RmaEvent>> GetEventsAsync() => Task.FromResult<IReadOnlyList<RmaEvent>>(state.State.Events.ToList());
 
     public Task<ChainVerification> VerifyAsync() =>
