@@ -60,8 +60,14 @@ public interface IRmaGrain : IGrainWithStringKey
     /// <summary>Releases the hold.</summary>
     Task<RmaResult> ReleaseHoldAsync(ReleaseRmaHold command);
 
+    /// <summary>Records a task assignment, completion or escalation on the audit trail (called by task queues).</summary>
+    Task<RmaResult> RecordTaskActivityAsync(RecordTaskActivity command);
+
     /// <summary>The return, or null when it was never created.</summary>
     Task<RmaView?> GetAsync();
+
+    /// <summary>The return reduced to what policy decisions depend on, for policy dry runs; null when never created.</summary>
+    Task<Policies.RmaSnapshot?> GetSnapshotAsync();
 
     /// <summary>The audit trail kept in grain state (oldest events may be archived to the event log only).</summary>
     Task<IReadOnlyList<RmaEvent>> GetEventsAsync();

@@ -140,3 +140,13 @@ public sealed record PlaceRmaHold([property: Id(0)] string CommandId, [property:
 /// <summary>Releases a hold.</summary>
 [GenerateSerializer, Immutable, Alias("ra.ReleaseRmaHold")]
 public sealed record ReleaseRmaHold([property: Id(0)] string CommandId, [property: Id(1)] string Actor, [property: Id(2)] string? Note = null) : IRmaCommand;
+
+/// <summary>Records what happened to one of the return's human tasks (assigned, completed, escalated), so the audit trail shows it.</summary>
+[GenerateSerializer, Immutable, Alias("ra.RecordTaskActivity")]
+public sealed record RecordTaskActivity(
+    [property: Id(0)] string CommandId,
+    [property: Id(1)] string Actor,
+    [property: Id(2)] string TaskId,
+    [property: Id(3)] string Queue,
+    [property: Id(4)] TaskActivity Activity,
+    [property: Id(5)] string? Detail = null) : IRmaCommand;

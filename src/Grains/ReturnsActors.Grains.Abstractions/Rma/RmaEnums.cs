@@ -112,3 +112,11 @@ public enum CarrierEventKind
     Lost = 2,
     NotDroppedOff = 3,
 }
+
+[GenerateSerializer, JsonConverter(typeof(JsonStringEnumConverter<TaskActivity>))]
+public enum TaskActivity
+{
+    Assigned = 0,
+    Completed = 1,
+    Escalated = 2,
+}

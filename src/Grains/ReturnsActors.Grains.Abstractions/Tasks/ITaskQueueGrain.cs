@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Orleans.Concurrency;
 
 namespace ReturnsActors.Grains.Tasks;
 
@@ -70,13 +71,17 @@ public sealed record HumanTaskResult([property: Id(0)] HumanTaskView? Task, [pro
 /// <summary>A queue of human tasks. Key: <c>{tenantId}/{queue}</c> (review, fraud, inspection_exception, escalations).</summary>
 public interface ITaskQueueGrain : IGrainWithStringKey
 {
-    /// <summary>Adds a task; a task id seen before returns the existing task.</summary>
+    /// <summary>Adds a task; a task id seen before returns the existing task. Interleaves with other calls:
+    /// a return may create a task while this queue waits on that return (completing a review), which would otherwise deadlock.</summary>
+    [AlwaysInterleave]
     Task<HumanTaskView> CreateAsync(CreateHumanTask command);
 
     /// <summary>Tasks in the queue, optionally only those with the given status, oldest first.</summary>
+    [ReadOnly]
     Task<IReadOnlyList<HumanTaskView>> ListAsync(HumanTaskStatus? status = null);
 
     /// <summary>One task, or null.</summary>
+    [ReadOnly]
     Task<HumanTaskView?> GetAsync(string taskId);
 
     /// <summary>The caller takes an open task.</summary>
@@ -92,5 +97,6 @@ public interface ITaskQueueGrain : IGrainWithStringKey
     Task<HumanTaskResult> EscalateAsync(string taskId, string actor, string reason, string? toQueue = null);
 
     /// <summary>Queue depth and oldest age.</summary>
+    [ReadOnly]
     Task<TaskQueueStats> GetStatsAsync();
 }

@@ -23,6 +23,7 @@ public sealed class RmaGrain(
     private static readonly TimeSpan _reminderRetryPeriod = TimeSpan.FromHours(1);
 
     private DateTimeOffset? _reminderDueAt;
+    private bool _reminderSynced;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -108,7 +109,11 @@ public sealed class RmaGrain(
 
     public Task<RmaResult> ReleaseHoldAsync(ReleaseRmaHold command) => RunAsync(command);
 
+    public Task<RmaResult> RecordTaskActivityAsync(RecordTaskActivity command) => RunAsync(command);
+
     public Task<RmaView?> GetAsync() => Task.FromResult(state.State.Created ? RmaMachine.ToView(state.State) : null);
+
+    public Task<RmaSnapshot?> GetSnapshotAsync() => Task.FromResult(state.State.Created ? RmaMachine.ToSnapshot(state.State) : null);
 
     public Task<IReadOnlyList<RmaEvent>> GetEventsAsync() => Task.FromResult<IReadOnlyList<RmaEvent>>(state.State.Events.ToList());
 
@@ -240,7 +245,8 @@ public sealed class RmaGrain(
     private async Task ScheduleAsync()
     {
         var next = RmaMachine.NextWake(state.State);
-        if (next == _reminderDueAt)
+        // After (re)activation the registered reminder is unknown, so reconcile once before trusting the cache.
+        if (_reminderSynced && next == _reminderDueAt)
         {
             return;
         }
@@ -261,6 +267,7 @@ public sealed class RmaGrain(
         }
 
         _reminderDueAt = next;
+        _reminderSynced = true;
     }
 
     private async Task<PolicyDocument> ResolvePolicyAsync(string tenantId, string? businessUnit, DateTimeOffset now)

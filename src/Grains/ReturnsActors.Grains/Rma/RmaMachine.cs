@@ -238,6 +238,7 @@ public static class RmaMachine
             AddRmaNote c => Note(tx, c),
             PlaceRmaHold c => Hold(tx, c),
             ReleaseRmaHold c => Release(tx, c),
+            RecordTaskActivity c => TaskActivityRecorded(tx, c),
             _ => Rejection.Invalid("command.unknown", $"Unknown command {cmd.GetType().Name}."),
         };
 
@@ -890,6 +891,22 @@ public static class RmaMachine
         s.OnHold = false;
         s.HoldReason = null;
         tx.Raise("return.hold_released", new { reason, note = c.Note });
+        return null;
+    }
+
+    private static Rejection? TaskActivityRecorded(Tx tx, RecordTaskActivity c)
+    {
+        if ((Required(c.TaskId, "taskId") ?? Required(c.Queue, "queue")) is { } invalid)
+        {
+            return invalid;
+        }
+
+        if (!Enum.IsDefined(c.Activity))
+        {
+            return Rejection.Invalid("task.activity", "Unknown task activity.");
+        }
+
+        tx.Raise($"task.{c.Activity.ToString().ToLowerInvariant()}", new { taskId = c.TaskId, queue = c.Queue, detail = c.Detail });
         return null;
     }
 

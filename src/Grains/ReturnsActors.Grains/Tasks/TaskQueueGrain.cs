@@ -33,6 +33,9 @@ public sealed class TaskQueueGrain(
 
     private static readonly string[] _decisionOutcomes = ["approve", "decline", "dismiss"];
 
+    // CreateAsync interleaves with calls that are awaiting a return; writes must still not overlap.
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+
     public async Task<HumanTaskView> CreateAsync(CreateHumanTask command)
     {
         if (Find(command.TaskId) is { } existing)
@@ -50,7 +53,7 @@ public sealed class TaskQueueGrain(
         };
         state.State.Tasks.Add(task);
         Trim();
-        await state.WriteStateAsync();
+        await WriteAsync();
         return View(task);
     }
 
@@ -85,9 +88,14 @@ public sealed class TaskQueueGrain(
             return HumanTaskResult.Refused(Rejection.Conflict("task.not_open", $"Task is {task.Status}{(task.Assignee is null ? "" : $" by {task.Assignee}")}."));
         }
 
+        if (await RecordOnReturnAsync(task, TaskActivity.Assigned, assignee, $"claimed by {assignee}", $"assigned:{assignee}") is { } refused)
+        {
+            return HumanTaskResult.Refused(refused);
+        }
+
         task.Status = HumanTaskStatus.Claimed;
         task.Assignee = assignee;
-        await state.WriteStateAsync();
+        await WriteAsync();
         return HumanTaskResult.Ok(View(task));
     }
 
@@ -108,9 +116,14 @@ public sealed class TaskQueueGrain(
             return HumanTaskResult.Refused(Rejection.Conflict("task.closed", $"Task is {task.Status}."));
         }
 
+        if (await RecordOnReturnAsync(task, TaskActivity.Assigned, actor, $"assigned to {assignee}", $"assigned:{assignee}") is { } refused)
+        {
+            return HumanTaskResult.Refused(refused);
+        }
+
         task.Status = HumanTaskStatus.Claimed;
         task.Assignee = assignee;
-        await state.WriteStateAsync();
+        await WriteAsync();
         return HumanTaskResult.Ok(View(task));
     }
 
@@ -146,12 +159,17 @@ public sealed class TaskQueueGrain(
             return HumanTaskResult.Refused(refused);
         }
 
+        if (await RecordOnReturnAsync(task, TaskActivity.Completed, actor, note is null ? outcome : $"{outcome}: {note}", "completed") is { } notRecorded)
+        {
+            return HumanTaskResult.Refused(notRecorded);
+        }
+
         task.Status = HumanTaskStatus.Completed;
         task.Outcome = outcome;
         task.CompletedAt = time.GetUtcNow();
         task.Assignee ??= actor;
         Trim();
-        await state.WriteStateAsync();
+        await WriteAsync();
         return HumanTaskResult.Ok(View(task));
     }
 
@@ -176,10 +194,15 @@ public sealed class TaskQueueGrain(
         // Same kind in the target queue, so completing the escalated task still decides the return.
         await GrainFactory.GetGrain<ITaskQueueGrain>($"{Tenant()}/{target}")
             .CreateAsync(new CreateHumanTask($"{task.TaskId}-esc", task.Kind, task.RmaId, $"Escalated by {actor}: {reason} ({task.Reason})", time.GetUtcNow()));
+        if (await RecordOnReturnAsync(task, TaskActivity.Escalated, actor, $"to {target}: {reason}", "escalated") is { } refused)
+        {
+            return HumanTaskResult.Refused(refused);
+        }
+
         task.Status = HumanTaskStatus.Escalated;
         task.EscalatedTo = target;
         task.CompletedAt = time.GetUtcNow();
-        await state.WriteStateAsync();
+        await WriteAsync();
         return HumanTaskResult.Ok(View(task));
     }
 
@@ -213,6 +236,30 @@ public sealed class TaskQueueGrain(
             ? await rma.ApproveAsync(new ApproveRma(commandId, actor, note))
             : await rma.DeclineAsync(new DeclineRma(commandId, actor, string.IsNullOrWhiteSpace(note) ? $"Declined in task {task.TaskId}." : note));
         return result.Rejection;
+    }
+
+    /// <summary>Writes the task activity onto the return's audit trail. The command id is derived from the task,
+    /// so a retried call (after a failure before this grain's write) is a replay, not a second event.</summary>
+    private async Task<Rejection?> RecordOnReturnAsync(HumanTaskState task, TaskActivity activity, string actor, string detail, string suffix)
+    {
+        var rma = GrainFactory.GetGrain<IRmaGrain>($"{Tenant()}/{task.RmaId}");
+        using var reentrancy = RequestContext.AllowCallChainReentrancy();
+        var result = await rma.RecordTaskActivityAsync(new RecordTaskActivity($"task:{task.TaskId}:{suffix}", actor, task.TaskId, QueueName(), activity, detail));
+        // A task whose return is gone must still be closable.
+        return result.Rejection is { Kind: not RejectionKind.NotFound } r ? r : null;
+    }
+
+    private async Task WriteAsync()
+    {
+        await _writeGate.WaitAsync();
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
     }
 
     private void Trim()
