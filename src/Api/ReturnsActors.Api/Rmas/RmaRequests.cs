@@ -34,3 +34,36 @@ public sealed record TextRequest(string? Text);
 
 /// <summary>The audit trail of one return.</summary>
 public sealed record RmaEventsResponse(string RmaId, IReadOnlyList<RmaEvent> Events);
+
+/// <summary>One page of returns; pass <c>nextCursor</c> as <c>cursor</c> for the next page (null on the last).</summary>
+public sealed record RmaPage(IReadOnlyList<RmaSummary> Items, string? NextCursor);
+
+/// <summary>Opaque keyset cursors: base64url of the last row's creation time and id.</summary>
+internal static class RmaCursors
+{
+    public static string Encode(RmaCursor cursor) =>
+        Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{cursor.CreatedAt.UtcTicks}|{cursor.RmaId}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    public static bool TryDecode(string value, out RmaCursor? cursor)
+    {
+        cursor = null;
+        try
+        {
+            var base64 = value.Replace('-', '+').Replace('_', '/');
+            base64 = base64.PadRight(base64.Length + (4 - base64.Length % 4) % 4, '=');
+            var text = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(base64));
+            var bar = text.IndexOf('|');
+            if (bar <= 0 || !long.TryParse(text[..bar], out var ticks) || ticks < 0 || ticks > DateTime.MaxValue.Ticks)
+            {
+                return false;
+            }
+
+            cursor = new RmaCursor(new DateTimeOffset(ticks, TimeSpan.Zero), text[(bar + 1)..]);
+            return true;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+}

@@ -18,6 +18,8 @@ internal static class RmasApi
 
         group.MapPost("/", CreateAsync).WithName("CreateRma").WithSummary("Open a return (eligibility is checked against the order)")
             .RequireAuthorization(RmaPolicies.Create);
+        group.MapGet("/", ListAsync).WithName("ListRmas")
+            .WithSummary("List and search returns (read model; newest first, cursor paging)");
         group.MapGet("/{rmaId}", GetAsync).WithName("GetRma").WithSummary("Read a return");
         group.MapGet("/{rmaId}/events", EventsAsync).WithName("GetRmaEvents").WithSummary("The hash-chained audit trail of a return");
         group.MapGet("/{rmaId}/events/verify", VerifyAsync).WithName("VerifyRmaEvents").WithSummary("Recompute the audit chain");
@@ -140,6 +142,32 @@ internal static class RmasApi
         }
 
         return TypedResults.Ok(await grain.VerifyAsync());
+    }
+
+    private static async Task<Results<Ok<RmaPage>, ProblemHttpResult>> ListAsync(
+        HttpContext http, IRmaReadModel readModel, CancellationToken cancellationToken,
+        RmaStatus? status = null, string? channel = null, string? warehouse = null, ReasonClass? reasonClass = null, string? orderId = null,
+        RmaSlaState? slaState = null, DateTimeOffset? createdAfter = null, DateTimeOffset? createdBefore = null, int? limit = null, string? cursor = null)
+    {
+        if (CallerTenant.Resolve(http) is not { } tenant)
+        {
+            return NoTenant();
+        }
+
+        if (limit is < 1 or > 200)
+        {
+            return RejectionResults.Invalid("limit", "Must be between 1 and 200.");
+        }
+
+        RmaCursor? after = null;
+        if (cursor is not null && !RmaCursors.TryDecode(cursor, out after))
+        {
+            return RejectionResults.Invalid("cursor", "Not a cursor from a previous page.");
+        }
+
+        var (items, next) = await readModel.SearchAsync(new RmaSearch(tenant, status, channel, warehouse, reasonClass, orderId, slaState,
+            createdAfter, createdBefore, limit ?? 50, after), cancellationToken);
+        return TypedResults.Ok(new RmaPage(items, next is null ? null : RmaCursors.Encode(next)));
     }
 
     internal static string RmaKey(string tenant, string rmaId) => $"{tenant}/{rmaId}";

@@ -13,6 +13,7 @@ using ReturnsActors.Grains.Orders;
 using ReturnsActors.Grains.Rma;
 using ReturnsActors.Silo.Health;
 using ReturnsActors.Silo.Persistence;
+using ReturnsActors.Silo.Projections;
 using ReturnsActors.Silo.Settings;
 
 namespace ReturnsActors.Silo.Hosting;
@@ -44,6 +45,10 @@ internal static partial class ReturnsActorsHosting
         if (settings.Profile == HostingProfile.Embedded)
         {
             services.AddSingleton<IOrderCatalog, InMemoryOrderCatalog>();
+            services.AddSingleton<ChannelRmaChangeFeed>();
+            services.AddSingleton<IRmaChangeFeed>(sp => sp.GetRequiredService<ChannelRmaChangeFeed>());
+            services.AddSingleton<IRmaEventLog, NotifyingRmaEventLog>();
+            services.AddSingleton<IRmaReadModel, InMemoryRmaReadModel>();
         }
         else
         {
@@ -53,11 +58,14 @@ internal static partial class ReturnsActorsHosting
             services.AddSingleton<IOrderSource>(sp => sp.GetRequiredService<PostgresOrderSource>());
             services.AddSingleton<IOrderCatalog>(sp => sp.GetRequiredService<PostgresOrderSource>());
             services.AddSingleton<IRmaEventLog, PostgresRmaEventLog>();
+            services.AddSingleton<IRmaChangeFeed, PostgresRmaChangeFeed>();
+            services.AddSingleton<IRmaReadModel, PostgresRmaReadModel>();
             services.AddSingleton(new RedisConnection(settings.Redis.ConnectionString!));
             health.AddCheck<PostgresHealthCheck>("postgres", HealthStatus.Unhealthy, [ReadyTag], TimeSpan.FromSeconds(5));
             health.AddCheck<RedisHealthCheck>("redis", HealthStatus.Unhealthy, [ReadyTag], TimeSpan.FromSeconds(5));
         }
 
+        services.AddHostedService<RmaProjector>();
         builder.AddReturnsTelemetry(settings);
         return settings;
     }

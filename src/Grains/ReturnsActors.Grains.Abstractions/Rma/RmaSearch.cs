@@ -1,0 +1,68 @@
+namespace ReturnsActors.Grains.Rma;
+
+/// <summary>A search over the returns read model; every filter is optional and they combine with AND.</summary>
+public sealed record RmaSearch(
+    string TenantId,
+    RmaStatus? Status = null,
+    string? Channel = null,
+    string? Warehouse = null,
+    ReasonClass? ReasonClass = null,
+    string? OrderId = null,
+    RmaSlaState? SlaState = null,
+    DateTimeOffset? CreatedAfter = null,
+    DateTimeOffset? CreatedBefore = null,
+    int Limit = 50,
+    RmaCursor? After = null);
+
+/// <summary>Keyset position in the newest-first order (created_at desc, rma_id desc).</summary>
+public sealed record RmaCursor(DateTimeOffset CreatedAt, string RmaId);
+
+/// <summary>Where a return stands against its stage deadlines.</summary>
+public enum RmaSlaState
+{
+    Ok = 0,
+    Warning = 1,
+    Breached = 2,
+}
+
+/// <summary>One row of the read model.</summary>
+public sealed record RmaSummary(
+    string RmaId,
+    string OrderId,
+    string Channel,
+    RmaStatus Status,
+    bool OnHold,
+    string? Warehouse,
+    IReadOnlyList<ReasonClass> ReasonClasses,
+    RmaSlaState SlaState,
+    DateTimeOffset? NextDueAt,
+    Money? SettlementTotal,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    long Version);
+
+/// <summary>The read side for listing and searching returns (PostgreSQL in Cluster, memory in Embedded).</summary>
+public interface IRmaReadModel
+{
+    /// <summary>Inserts or updates the row unless a newer version is already stored (projection is idempotent).</summary>
+    Task UpsertAsync(RmaView view, string? warehouse, CancellationToken cancellationToken = default);
+
+    /// <summary>One page, newest first, and the cursor of the next page when there is one.</summary>
+    Task<(IReadOnlyList<RmaSummary> Items, RmaCursor? Next)> SearchAsync(RmaSearch search, CancellationToken cancellationToken = default);
+}
+
+public static class RmaSummaries
+{
+    /// <summary>The row a view projects to; one definition for every read-model store.</summary>
+    public static RmaSummary From(RmaView view, string? warehouse)
+    {
+        var open = view.Deadlines.Where(d => d.CompletedAt is null).ToList();
+        var sla = open.Any(d => d.BreachedAt is not null) ? RmaSlaState.Breached
+            : open.Any(d => d.WarnedAt is not null) ? RmaSlaState.Warning
+            : RmaSlaState.Ok;
+        var nextDue = open.Count == 0 ? (DateTimeOffset?)null : open.Min(d => d.DueAt);
+        return new RmaSummary(view.RmaId, view.OrderId, view.Channel, view.Status, view.OnHold, warehouse,
+            view.Lines.Select(l => l.ReasonClass).Distinct().Order().ToList(), sla, nextDue, view.SettlementTotal,
+            view.CreatedAt, view.UpdatedAt, view.Version);
+    }
+}

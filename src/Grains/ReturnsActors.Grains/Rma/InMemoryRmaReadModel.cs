@@ -1,0 +1,41 @@
+using System.Collections.Concurrent;
+
+namespace ReturnsActors.Grains.Rma;
+
+/// <summary>The read model of the Embedded profile: the same rows and ordering as PostgreSQL, in memory.</summary>
+public sealed class InMemoryRmaReadModel : IRmaReadModel
+{
+    private readonly ConcurrentDictionary<(string Tenant, string Rma), RmaSummary> _rows = new();
+
+    public Task UpsertAsync(RmaView view, string? warehouse, CancellationToken cancellationToken = default)
+    {
+        _rows.AddOrUpdate((view.TenantId, view.RmaId),
+            _ => RmaSummaries.From(view, warehouse),
+            (_, existing) => existing.Version > view.Version ? existing : RmaSummaries.From(view, warehouse ?? existing.Warehouse));
+        return Task.CompletedTask;
+    }
+
+    public Task<(IReadOnlyList<RmaSummary> Items, RmaCursor? Next)> SearchAsync(RmaSearch search, CancellationToken cancellationToken = default)
+    {
+        var rows = _rows.Where(r => r.Key.Tenant == search.TenantId).Select(r => r.Value)
+            .Where(r => search.Status is not { } s || r.Status == s)
+            .Where(r => search.Channel is not { } c || r.Channel == c)
+            .Where(r => search.Warehouse is not { } w || r.Warehouse == w)
+            .Where(r => search.ReasonClass is not { } rc || r.ReasonClasses.Contains(rc))
+            .Where(r => search.OrderId is not { } o || r.OrderId == o)
+            .Where(r => search.SlaState is not { } sla || r.SlaState == sla)
+            .Where(r => search.CreatedAfter is not { } a || r.CreatedAt >= a)
+            .Where(r => search.CreatedBefore is not { } b || r.CreatedAt < b)
+            .Where(r => search.After is not { } k || r.CreatedAt < k.CreatedAt || (r.CreatedAt == k.CreatedAt && string.CompareOrdinal(r.RmaId, k.RmaId) < 0))
+            .OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.RmaId, StringComparer.Ordinal)
+            .Take(search.Limit + 1)
+            .ToList();
+        if (rows.Count <= search.Limit)
+        {
+            return Task.FromResult<(IReadOnlyList<RmaSummary>, RmaCursor?)>((rows, null));
+        }
+
+        rows.RemoveAt(rows.Count - 1);
+        return Task.FromResult<(IReadOnlyList<RmaSummary>, RmaCursor?)>((rows, new RmaCursor(rows[^1].CreatedAt, rows[^1].RmaId)));
+    }
+}

@@ -1,0 +1,107 @@
+using System.Diagnostics.Metrics;
+using System.Text.Json;
+using ReturnsActors.Grains.Rma;
+using ReturnsActors.Silo.Hosting;
+
+namespace ReturnsActors.Silo.Projections;
+
+/// <summary>Returns that changed, read from the event log in a stable order.</summary>
+/// <param name="TenantId">The tenant.</param>
+/// <param name="RmaId">The return.</param>
+/// <param name="Warehouse">The warehouse a receipt event named, if any.</param>
+internal sealed record RmaChange(string TenantId, string RmaId, string? Warehouse);
+
+/// <summary>A batch of changes; <see cref="CommitAsync"/> acknowledges it once projected, disposing without a
+/// commit hands the same changes out again.</summary>
+internal sealed class RmaChangeBatch(
+    IReadOnlyList<RmaChange> changes, TimeSpan oldestAge, Func<CancellationToken, Task>? commit = null, Func<ValueTask>? release = null) : IAsyncDisposable
+{
+    public static RmaChangeBatch Empty { get; } = new([], TimeSpan.Zero);
+
+    public IReadOnlyList<RmaChange> Changes => changes;
+    public TimeSpan OldestAge => oldestAge;
+
+    public Task CommitAsync(CancellationToken cancellationToken) => commit?.Invoke(cancellationToken) ?? Task.CompletedTask;
+
+    public ValueTask DisposeAsync() => release?.Invoke() ?? ValueTask.CompletedTask;
+}
+
+/// <summary>Where the projector learns which returns changed: PostgreSQL's event log in Cluster, a channel in Embedded.</summary>
+internal interface IRmaChangeFeed
+{
+    /// <summary>The next batch (empty when there is nothing new, after a short wait).</summary>
+    Task<RmaChangeBatch> NextAsync(CancellationToken cancellationToken);
+
+    /// <summary>Events written to the log but not projected yet (approximate).</summary>
+    long Lag { get; }
+}
+
+/// <summary>Projects the event log into the read model: for each return that changed, its current view from its
+/// grain, upserted only if newer (idempotent). The feed's checkpoint moves only after the batch is stored, so a
+/// restart catches up from where it stopped.</summary>
+internal sealed partial class RmaProjector : BackgroundService
+{
+    private readonly IRmaChangeFeed _feed;
+    private readonly IRmaReadModel _readModel;
+    private readonly IGrainFactory _grains;
+    private readonly ILogger<RmaProjector> _logger;
+    private double _lagSeconds;
+
+    public RmaProjector(IRmaChangeFeed feed, IRmaReadModel readModel, IGrainFactory grains, ILogger<RmaProjector> logger, IMeterFactory meters)
+    {
+        _feed = feed;
+        _readModel = readModel;
+        _grains = grains;
+        _logger = logger;
+        var meter = meters.Create(Telemetry.SourceName);
+        meter.CreateObservableGauge("returnsactors.projection.lag_events", () => _feed.Lag, description: "Events in the log not yet projected into the read model");
+        meter.CreateObservableGauge("returnsactors.projection.lag_seconds", () => _lagSeconds, unit: "s", description: "Age of the oldest event not yet projected");
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var batch = await _feed.NextAsync(stoppingToken);
+                _lagSeconds = batch.OldestAge.TotalSeconds;
+                foreach (var change in batch.Changes.GroupBy(c => (c.TenantId, c.RmaId)))
+                {
+                    var view = await _grains.GetGrain<IRmaGrain>($"{change.Key.TenantId}/{change.Key.RmaId}").GetAsync();
+                    if (view is not null)
+                    {
+                        await _readModel.UpsertAsync(view, change.LastOrDefault(c => c.Warehouse is not null)?.Warehouse, stoppingToken);
+                    }
+                }
+
+                await batch.CommitAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // The checkpoint did not move: the same batch is projected again after the pause.
+                LogProjectionFailed(ex);
+                await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    /// <summary>The warehouse named by a receipt event's data, if any.</summary>
+    internal static string? WarehouseOf(string type, string dataJson)
+    {
+        if (type != "receipt.recorded")
+        {
+            return null;
+        }
+
+        using var doc = JsonDocument.Parse(dataJson);
+        return doc.RootElement.TryGetProperty("warehouse", out var w) && w.ValueKind == JsonValueKind.String ? w.GetString() : null;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Read-model projection failed; retrying the same batch")]
+    private partial void LogProjectionFailed(Exception ex);
+}
