@@ -146,8 +146,12 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, IIdempotencyStor
         }
 
         context.Response.Headers[ReplayedHeader] = "true";
-        context.Response.ContentLength = response.Body.Length;
-        await context.Response.Body.WriteAsync(response.Body, context.RequestAborted);
+        if (response.Body.Length > 0)
+        {
+            // An empty body is left alone, so the status-code pages add the same problem body as the first time.
+            context.Response.ContentLength = response.Body.Length;
+            await context.Response.Body.WriteAsync(response.Body, context.RequestAborted);
+        }
     }
 
     private static bool IsWrite(string method) =>
