@@ -8,7 +8,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 started_services=0
-if ! scripts/services.sh status | grep -q "postgres: running" || ! scripts/services.sh status | grep -q "redis: running"; then
+services_status=$(scripts/services.sh status 2>/dev/null || true)
+if ! grep -q "postgres: running" <<<"$services_status" || ! grep -q "redis: running" <<<"$services_status"; then
   scripts/services.sh start || { echo "0 passed, 1 failed"; exit 1; }
   started_services=1
 fi
@@ -22,7 +23,9 @@ filter=${RA_TEST_FILTER:-}
 if [ "${RA_TEST_QUICK:-0}" = 1 ]; then filter="${filter:+$filter&}Category!=Slow"; fi
 
 status=0
-dotnet build ReturnsActors.sln -c Debug -nologo -v quiet || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+if ! dotnet build ReturnsActors.sln -c Debug -nologo -clp:ErrorsOnly; then
+  echo "build failed"; cleanup; trap - EXIT; echo "0 passed, 1 failed"; exit 1
+fi
 dotnet test ReturnsActors.sln -c Debug --no-build -nologo \
   --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results" \
   ${filter:+--filter "$filter"} || status=$?

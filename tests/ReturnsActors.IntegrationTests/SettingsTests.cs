@@ -10,6 +10,9 @@ public sealed class SettingsTests
     [InlineData("Http:Port", "99999", "ReturnsActors:Http:Port")]
     [InlineData("Silo:AdvertisedAddress", "not-an-ip", "ReturnsActors:Silo:AdvertisedAddress")]
     [InlineData("Membership:ProbeTimeout", "-00:00:01", "ReturnsActors:Membership:ProbeTimeout")]
+    [InlineData("Jwt:SigningKey", "too-short-for-hs256", "ReturnsActors:Jwt:SigningKey")]
+    [InlineData("Jwt:Issuer", "https://id.example", "ReturnsActors:Jwt:SigningKey")]
+    [InlineData("RateLimits:PermitsPerSecond", "0", "ReturnsActors:RateLimits:PermitsPerSecond")]
     public async Task BadSetting_StopsTheSilo_WithOneLineNamingIt(string key, string value, string named)
     {
         await using var silo = SiloProcess.Start(new Dictionary<string, string> { [key] = value });

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -15,8 +16,8 @@ public sealed class ApiKeyAuthenticationOptions : AuthenticationSchemeOptions
     public string? BootstrapAdminKey { get; set; }
 }
 
-/// <summary>Authenticates <c>X-Api-Key: key</c> or <c>Authorization: ApiKey key</c>. Keys are compared
-/// as SHA-256 digests in constant time, so neither length nor prefix leaks through timing.</summary>
+/// <summary>Authenticates <c>X-Api-Key: key</c> or <c>Authorization: ApiKey key</c>: the bootstrap platform-admin
+/// key, or a tenant key <c>ra_live_&lt;keyId&gt;_&lt;secret&gt;</c> whose SHA-256 is compared in constant time.</summary>
 internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<ApiKeyAuthenticationOptions> options, ILoggerFactory logger, UrlEncoder encoder)
     : AuthenticationHandler<ApiKeyAuthenticationOptions>(options, logger, encoder)
@@ -24,30 +25,52 @@ internal sealed class ApiKeyAuthenticationHandler(
     public const string SchemeName = "ApiKey";
     public const string HeaderName = "X-Api-Key";
 
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var presented = ReadKey(Request);
         if (presented is null)
         {
-            return Task.FromResult(AuthenticateResult.NoResult());
+            return AuthenticateResult.NoResult();
+        }
+
+        if (ApiKeyFormat.TryParse(presented, out var keyId, out var secret))
+        {
+            var credential = await Context.RequestServices.GetRequiredService<ApiKeyCache>().GetAsync(keyId);
+            if (credential is null || !ApiKeyFormat.SecretMatches(secret, credential.SecretHash) || credential.Revoked)
+            {
+                return AuthenticateResult.Fail("The API key is not valid.");
+            }
+
+            List<Claim> claims =
+            [
+                new(ReturnsClaims.Subject, $"apikey:{keyId}"),
+                new(ReturnsClaims.KeyId, keyId),
+                new(ReturnsClaims.Tenant, credential.TenantId),
+            ];
+            claims.AddRange(credential.Roles.Where(r => r != Roles.PlatformAdmin).Select(r => new Claim(ReturnsClaims.Role, r)));
+            return Success(claims);
         }
 
         if (Options.BootstrapAdminKey is { Length: > 0 } admin && KeysEqual(presented, admin))
         {
-            var identity = new ClaimsIdentity(
-                [
-                    new Claim(ClaimTypes.NameIdentifier, "bootstrap-admin"),
-                    new Claim(ClaimTypes.Role, Roles.PlatformAdmin),
-                    new Claim(ClaimTypes.Role, Roles.Admin),
-                ],
-                SchemeName);
-            return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+            return Success(
+            [
+                new(ReturnsClaims.Subject, "bootstrap-admin"),
+                new(ReturnsClaims.Role, Roles.PlatformAdmin),
+                new(ReturnsClaims.Role, Roles.Admin),
+            ]);
         }
 
-        return Task.FromResult(AuthenticateResult.Fail("The API key is not valid."));
+        return AuthenticateResult.Fail("The API key is not valid.");
     }
 
-    private static string? ReadKey(HttpRequest request)
+    private AuthenticateResult Success(IEnumerable<Claim> claims)
+    {
+        var identity = new ClaimsIdentity(claims, SchemeName, ReturnsClaims.Subject, ReturnsClaims.Role);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    internal static string? ReadKey(HttpRequest request)
     {
         if (request.Headers.TryGetValue(HeaderName, out var header) && !string.IsNullOrWhiteSpace(header))
         {
@@ -74,9 +97,8 @@ public static class Roles
     public const string Finance = "finance";
     public const string Partner = "partner";
     public const string Viewer = "viewer";
-}
 
-public static class Policies
-{
-    public const string PlatformAdmin = "platform-admin";
+    /// <summary>The roles a tenant key or a person's token may carry.</summary>
+    public static IReadOnlySet<string> TenantRoles { get; } =
+        new HashSet<string>([Admin, CustomerService, Warehouse, Finance, Partner, Viewer], StringComparer.Ordinal);
 }

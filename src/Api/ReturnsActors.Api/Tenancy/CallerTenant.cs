@@ -10,7 +10,7 @@ namespace ReturnsActors.Api.Tenancy;
 /// only under the caller's tenant, so they answer 404 like ids that do not exist.</summary>
 public static partial class CallerTenant
 {
-    public const string ClaimType = "tenant";
+    public const string ClaimType = ReturnsClaims.Tenant;
     public const string HeaderName = "X-Tenant-Id";
 
     public static string? Resolve(HttpContext context)
@@ -30,7 +30,7 @@ public static partial class CallerTenant
 
     /// <summary>The actor recorded in the audit trail.</summary>
     public static string Actor(HttpContext context) =>
-        context.User.FindFirstValue(ClaimTypes.NameIdentifier) ?? context.User.Identity?.Name ?? "unknown";
+        context.User.FindFirstValue(ReturnsClaims.Subject) ?? context.User.Identity?.Name ?? "unknown";
 
     public static bool IsValidId(string value) => TenantId().IsMatch(value);
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using ReturnsActors.Api.Auth;
+using ReturnsActors.Api.OpenApi;
 using ReturnsActors.Api.Problems;
 using ReturnsActors.Grains.Tenants;
 
@@ -18,9 +19,12 @@ internal static partial class TenantsApi
 {
     public static RouteGroupBuilder MapTenants(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/tenants").WithTags("Tenants").RequireAuthorization(Policies.PlatformAdmin);
-        group.MapPost("/", CreateAsync).WithName("CreateTenant").WithSummary("Register a tenant");
-        group.MapGet("/{tenantId}", GetAsync).WithName("GetTenant").WithSummary("Read a tenant");
+        var group = app.MapGroup("/v1/tenants").WithTags("Tenants").ProducesCommonProblems();
+        group.MapPost("/", CreateAsync).WithName("CreateTenant").WithSummary("Register a tenant (platform admin)")
+            .RequireAuthorization(Policies.PlatformAdmin)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        group.MapGet("/{tenantId}", GetAsync).WithName("GetTenant").WithSummary("Read a tenant (platform admin, or any role of that tenant)")
+            .RequireAuthorization(Policies.TenantMember);
         return group;
     }
 

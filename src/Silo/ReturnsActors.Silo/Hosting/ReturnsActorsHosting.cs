@@ -8,6 +8,7 @@ using OpenTelemetry.Trace;
 using Orleans.Dashboard;
 using ReturnsActors.Api;
 using ReturnsActors.Api.Auth;
+using ReturnsActors.Api.Idempotency;
 using ReturnsActors.Grains;
 using ReturnsActors.Grains.Orders;
 using ReturnsActors.Grains.Rma;
@@ -34,7 +35,21 @@ internal static partial class ReturnsActorsHosting
         builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20 + settings.Shutdown.DrainSeconds));
 
         builder.AddReturnsOrleans(settings);
-        services.AddReturnsApi(settings.Bootstrap.AdminApiKey);
+        if (settings.Profile == HostingProfile.Cluster)
+        {
+            // Before AddReturnsApi, which falls back to the in-memory store.
+            services.AddSingleton<IIdempotencyStore, PostgresIdempotencyStore>();
+        }
+
+        services.AddReturnsApi(new ReturnsApiOptions
+        {
+            BootstrapAdminKey = settings.Bootstrap.AdminApiKey,
+            Jwt = new JwtOptions { Issuer = settings.Jwt.Issuer, Audience = settings.Jwt.Audience, SigningKey = settings.Jwt.SigningKey },
+            RateLimitPermitsPerSecond = settings.RateLimits.PermitsPerSecond,
+            RateLimitBurst = settings.RateLimits.Burst,
+            ApiKeyCacheDuration = TimeSpan.FromSeconds(settings.ApiKeys.CacheSeconds),
+            IdempotencyRetention = TimeSpan.FromHours(settings.Idempotency.RetentionHours),
+        });
         services.AddReturnsGrains();
 
         services.AddSingleton<ReadinessGate>();
@@ -99,8 +114,7 @@ internal static partial class ReturnsActorsHosting
         var settings = app.Services.GetRequiredService<ReturnsActorsSettings>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseAuthentication();
-        app.UseAuthorization();
+        app.UseReturnsApi();
 
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteHealth });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = r => r.Tags.Contains(ReadyTag), ResponseWriter = WriteHealth });

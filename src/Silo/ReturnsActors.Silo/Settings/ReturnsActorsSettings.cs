@@ -29,6 +29,10 @@ public sealed class ReturnsActorsSettings
     public ShutdownSettings Shutdown { get; set; } = new();
     public TelemetrySettings Telemetry { get; set; } = new();
     public DashboardSettings Dashboard { get; set; } = new();
+    public JwtSettings Jwt { get; set; } = new();
+    public RateLimitSettings RateLimits { get; set; } = new();
+    public ApiKeySettings ApiKeys { get; set; } = new();
+    public IdempotencySettings Idempotency { get; set; } = new();
 }
 
 public sealed class SiloSettings
@@ -100,6 +104,35 @@ public sealed class TelemetrySettings
 public sealed class DashboardSettings
 {
     public bool Enabled { get; set; } = true;
+}
+
+/// <summary>JWT bearer tokens for people (HS256). Unset: bearer tokens are not accepted.</summary>
+public sealed class JwtSettings
+{
+    public string? Issuer { get; set; }
+    public string? Audience { get; set; }
+
+    /// <summary>The HMAC key; its UTF-8 bytes must be at least 32 bytes (256 bits).</summary>
+    public string? SigningKey { get; set; }
+}
+
+/// <summary>A token bucket per tenant on <c>/v1</c>.</summary>
+public sealed class RateLimitSettings
+{
+    public int PermitsPerSecond { get; set; } = 50;
+    public int Burst { get; set; } = 100;
+}
+
+public sealed class ApiKeySettings
+{
+    /// <summary>How long a silo trusts a loaded tenant key; a revocation reaches other silos within this.</summary>
+    public int CacheSeconds { get; set; } = 5;
+}
+
+public sealed class IdempotencySettings
+{
+    /// <summary>How long an Idempotency-Key and its response are kept.</summary>
+    public int RetentionHours { get; set; } = 24;
 }
 
 /// <summary>A setting that stops the silo from starting; its message names the setting.</summary>
@@ -188,6 +221,26 @@ internal static class SettingsLoader
         }
 
         ValidateMembership(s.Membership, $"{P}:Membership");
+        ValidateJwt(s.Jwt, $"{P}:Jwt");
+        Require(s.RateLimits.PermitsPerSecond is >= 1 and <= 1_000_000, $"{P}:RateLimits:PermitsPerSecond", "must be between 1 and 1000000");
+        Require(s.RateLimits.Burst >= 1 && s.RateLimits.Burst >= s.RateLimits.PermitsPerSecond && s.RateLimits.Burst <= 1_000_000,
+            $"{P}:RateLimits:Burst", "must be at least 1 and at least RateLimits:PermitsPerSecond (and at most 1000000)");
+        Require(s.ApiKeys.CacheSeconds is >= 0 and <= 300, $"{P}:ApiKeys:CacheSeconds", "must be between 0 and 300");
+        Require(s.Idempotency.RetentionHours is >= 1 and <= 24 * 30, $"{P}:Idempotency:RetentionHours", "must be between 1 and 720");
+    }
+
+    private static void ValidateJwt(JwtSettings jwt, string prefix)
+    {
+        if (string.IsNullOrEmpty(jwt.SigningKey))
+        {
+            Require(string.IsNullOrEmpty(jwt.Issuer) && string.IsNullOrEmpty(jwt.Audience), $"{prefix}:SigningKey",
+                "is required when Jwt:Issuer or Jwt:Audience is set");
+            return;
+        }
+
+        Require(System.Text.Encoding.UTF8.GetByteCount(jwt.SigningKey) >= 32, $"{prefix}:SigningKey", "must be at least 32 bytes");
+        Require(!string.IsNullOrWhiteSpace(jwt.Issuer), $"{prefix}:Issuer", "is required when Jwt:SigningKey is set");
+        Require(!string.IsNullOrWhiteSpace(jwt.Audience), $"{prefix}:Audience", "is required when Jwt:SigningKey is set");
     }
 
     private static void ValidateMembership(MembershipSettings m, string prefix)
