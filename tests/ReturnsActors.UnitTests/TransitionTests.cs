@@ -313,16 +313,30 @@ public class TransitionTests
     }
 
     [Fact]
-    public void Settle_DefectGradeD_HasNoRestockingFeeButGradeDeduction()
+    public void Settle_DefectGradeD_IsRefundedInFull_TheDefectIsNotTheCustomersDoing()
     {
         var state = Dispositioned(ItemGrade.D, Shirts(2, ReasonClass.Defect));
 
         var outcome = Ok(state, new SettleRma(NewId(), "finance:f", SettlementKind.StoreCredit));
 
         Assert.Equal(0m, state.Lines[0].RestockingFee!.Amount);
+        Assert.Equal(0m, state.Lines[0].Deduction!.Amount);
+        Assert.Equal(new Money(39.90m, "EUR"), state.Lines[0].SettledAmount);
+        Assert.Empty(outcome.Events[0].RuleIds);
+    }
+
+    [Fact]
+    public void Settle_ConvenienceGradeD_CarriesTheGradeDeduction()
+    {
+        var state = Dispositioned(ItemGrade.D, Shirts(2, ReasonClass.Convenience));
+
+        var outcome = Ok(state, new SettleRma(NewId(), "finance:f", SettlementKind.StoreCredit));
+
+        // 39.90 less the 10 % restocking fee (3.99) and the 50 % grade-D deduction (19.95).
+        Assert.Equal(new Money(3.99m, "EUR"), state.Lines[0].RestockingFee);
         Assert.Equal(new Money(19.95m, "EUR"), state.Lines[0].Deduction);
-        Assert.Equal(new Money(19.95m, "EUR"), state.Lines[0].SettledAmount);
-        Assert.Equal(["deduction.d"], outcome.Events[0].RuleIds);
+        Assert.Equal(new Money(15.96m, "EUR"), state.Lines[0].SettledAmount);
+        Assert.Equal(["restocking_fee", "deduction.d"], outcome.Events[0].RuleIds);
     }
 
     [Fact]

@@ -38,6 +38,10 @@ public sealed record PolicyDocument
     [Id(18)] public bool ExpireWhenShipByPasses { get; init; } = true;
     [Id(19)] public DateTimeOffset? PublishedAt { get; init; }
     [Id(20)] public string? PublishedBy { get; init; }
+
+    /// <summary>Reason classes whose condition deductions the customer bears. A defect, a transit damage or a wrong
+    /// item is not the customer's doing, so by default only convenience returns are reduced for their grade.</summary>
+    [Id(21)] public IReadOnlyList<ReasonClass> GradeDeductionReasonClasses { get; init; } = [ReasonClass.Convenience];
 }
 
 /// <summary>Return window in days after delivery for a channel and/or category.</summary>

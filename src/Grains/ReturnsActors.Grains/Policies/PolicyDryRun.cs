@@ -61,7 +61,7 @@ public static class PolicyDryRun
         {
             var lineValue = line.UnitPrice.Times(line.Quantity);
             var (fee, _) = PolicyRules.RestockingFee(policy, line.ReasonClass, lineValue);
-            var (deduction, _) = PolicyRules.Deduction(policy, line.Grade, lineValue);
+            var (deduction, _) = PolicyRules.Deduction(policy, line.Grade, line.ReasonClass, lineValue);
             decisions[$"lines[{line.LineId}].refund"] = (lineValue - fee - deduction).AtLeastZero().ToString();
             if (line.Grade is { } grade)
             {

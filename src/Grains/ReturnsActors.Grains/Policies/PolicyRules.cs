@@ -91,10 +91,12 @@ public static class PolicyRules
             ? (lineValue.Percent(policy.RestockingFeePercent), "restocking_fee")
             : (Money.Zero(lineValue.Currency), null);
 
-    /// <summary>Deduction for the inspection grade.</summary>
-    public static (Money Deduction, string? RuleId) Deduction(PolicyDocument policy, ItemGrade? grade, Money lineValue)
+    /// <summary>Deduction for the inspection grade, when the reason class makes the customer bear it.</summary>
+    public static (Money Deduction, string? RuleId) Deduction(PolicyDocument policy, ItemGrade? grade, ReasonClass reason, Money lineValue)
     {
-        var rule = grade is null ? null : policy.GradeDeductions.FirstOrDefault(d => d.Grade == grade);
+        var rule = grade is null || !policy.GradeDeductionReasonClasses.Contains(reason)
+            ? null
+            : policy.GradeDeductions.FirstOrDefault(d => d.Grade == grade);
         return rule is null ? (Money.Zero(lineValue.Currency), null) : (lineValue.Percent(rule.Percent), rule.Id);
     }
 

@@ -710,7 +710,7 @@ public static class RmaMachine
             var units = line.Receipt == LineReceipt.WrongItem ? 0 : line.QuantityReceived;
             var value = line.UnitPrice.Times(units);
             var (fee, feeRule) = IsReplacement(c.Kind) ? (Money.Zero(value.Currency), null) : PolicyRules.RestockingFee(s.Policy, line.ReasonClass, value);
-            var (deduction, deductionRule) = IsReplacement(c.Kind) ? (Money.Zero(value.Currency), null) : PolicyRules.Deduction(s.Policy, line.Grade, value);
+            var (deduction, deductionRule) = IsReplacement(c.Kind) ? (Money.Zero(value.Currency), null) : PolicyRules.Deduction(s.Policy, line.Grade, line.ReasonClass, value);
             rules.AddRange(new[] { feeRule, deductionRule }.OfType<string>());
             line.Settlement = c.Kind;
             line.RestockingFee = fee;
