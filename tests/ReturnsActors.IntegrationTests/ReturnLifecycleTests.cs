@@ -86,6 +86,8 @@ public sealed class ReturnLifecycleTests : IAsyncLifetime
             await Assert.ThrowsAsync<PostgresException>(() => tamper.ExecuteNonQueryAsync());
         }
 
+        Assert.Equal(0, (await VerifyCliAsync()).ExitCode);
+
         // A new silo process reads the same return back from PostgreSQL, its chain still valid.
         await using var restarted = SiloProcess.Start(settings);
         await restarted.WaitReadyAsync();
@@ -94,6 +96,27 @@ public sealed class ReturnLifecycleTests : IAsyncLifetime
         Assert.Equal("Closed", rma.GetProperty("status").GetString());
         var verify = await again.GetFromJsonAsync<JsonElement>("/v1/rmas/RMA-77/events/verify");
         Assert.True(verify.GetProperty("valid").GetBoolean());
+
+        // Someone with the database owner's rights switches the guard off and edits history: verify names the row.
+        await using (var connection = new NpgsqlConnection(_database))
+        {
+            await connection.OpenAsync();
+            await using var forge = new NpgsqlCommand("""
+                ALTER TABLE rma_events DISABLE TRIGGER rma_events_immutable;
+                UPDATE rma_events SET data_json = replace(data_json, '1Z999', '1Z000') WHERE rma_id = 'RMA-77' AND type = 'label.created';
+                ALTER TABLE rma_events ENABLE TRIGGER rma_events_immutable;
+                """, connection);
+            await forge.ExecuteNonQueryAsync();
+        }
+
+        var labelSeq = logged.Single(e => e.Type == "label.created").Seq;
+        var tampered = await again.GetFromJsonAsync<JsonElement>("/v1/rmas/RMA-77/events/verify");
+        Assert.False(tampered.GetProperty("valid").GetBoolean());
+        Assert.True(tampered.GetProperty("grain").GetProperty("valid").GetBoolean());
+        Assert.Equal(labelSeq, tampered.GetProperty("log").GetProperty("firstBrokenSeq").GetInt64());
+        var cli = await VerifyCliAsync();
+        Assert.Equal(1, cli.ExitCode);
+        Assert.Contains($"BROKEN at seq {labelSeq}", cli.Output);
         var events = await again.GetFromJsonAsync<JsonElement>("/v1/rmas/RMA-77/events");
         Assert.Equal(logged.Count, events.GetProperty("events").GetArrayLength());
 
@@ -102,6 +125,21 @@ public sealed class ReturnLifecycleTests : IAsyncLifetime
         other.Headers.Add("X-Tenant-Id", "someone-else");
         using var otherResponse = await restarted.Http.SendAsync(WithKey(other));
         Assert.Equal(HttpStatusCode.NotFound, otherResponse.StatusCode);
+    }
+
+    /// <summary>The operator's command: <c>ReturnsActors.Silo verify acme RMA-77</c>.</summary>
+    private async Task<(int ExitCode, string Output)> VerifyCliAsync()
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet", [TestEnvironment.SiloAssembly, "verify", "acme", "RMA-77"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["ReturnsActors__Postgres__ConnectionString"] = _database;
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, output);
     }
 
     private static HttpClient Client(SiloProcess silo)

@@ -102,3 +102,18 @@ public class SerializationTests
         Assert.Empty(PolicyValidator.Validate(back));
     }
 }
+
+public class EventTimePrecisionTests
+{
+    [Fact]
+    public void EventTime_IsWholeMicroseconds_SoACopyReadBackFromPostgresHashesTheSame()
+    {
+        var at = new DateTimeOffset(2026, 11, 26, 8, 0, 0, TimeSpan.Zero).AddTicks(1_234_567);
+
+        var e = AuditChain.Next(0, AuditChain.GenesisHash, "return.requested", at, "agent:a", "c1", 0, [], new { });
+        var fromDatabase = e with { OccurredAt = new DateTimeOffset(e.OccurredAt.Ticks / 10 * 10, TimeSpan.Zero) };
+
+        Assert.Equal(0, e.OccurredAt.Ticks % 10);
+        Assert.True(AuditChain.Verify([fromDatabase]).Valid);
+    }
+}

@@ -16,7 +16,9 @@ using ReturnsActors.Api.Idempotency;
 using ReturnsActors.Api.OpenApi;
 using ReturnsActors.Api.Orders;
 using ReturnsActors.Api.Problems;
+using ReturnsActors.Api.ReturnPolicies;
 using ReturnsActors.Api.Rmas;
+using ReturnsActors.Api.Tasks;
 using ReturnsActors.Api.Tenants;
 
 namespace ReturnsActors.Api;
@@ -96,6 +98,8 @@ public static class ReturnsApi
         app.MapApiKeys();
         app.MapRmas();
         app.MapOrders();
+        app.MapTasks();
+        app.MapPolicies();
         return app;
     }
 

@@ -20,6 +20,7 @@ namespace ReturnsActors.Silo
                     "run" => await RunSiloAsync(rest, demo: false),
                     "demo" => await RunSiloAsync(rest, demo: true),
                     "migrate" => await MigrateAsync(rest),
+                    "verify" => await VerifyAsync(rest),
                     "healthcheck" => await HealthCheckAsync(rest),
                     _ => Usage($"unknown command '{command}'"),
                 };
@@ -74,6 +75,38 @@ namespace ReturnsActors.Silo
             return 0;
         }
 
+        /// <summary><c>verify TENANT RMA</c>: recomputes a return's audit chain from the PostgreSQL event log and names
+        /// the first event whose hash or link does not match. Exit 0 intact, 1 broken, 2 usage.</summary>
+        private static async Task<int> VerifyAsync(string[] args)
+        {
+            var positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
+            if (positional.Length < 2)
+            {
+                return Usage("verify needs a tenant id and an RMA id");
+            }
+
+            var builder = Host.CreateApplicationBuilder(args.Where(a => a.StartsWith("--", StringComparison.Ordinal)).ToArray());
+            var connectionString = builder.Configuration[$"{ReturnsActorsSettings.Section}:Postgres:ConnectionString"];
+            if (string.IsNullOrWhiteSpace(connectionString))
+            {
+                throw new SettingsException($"Invalid setting {ReturnsActorsSettings.Section}:Postgres:ConnectionString: is required by 'verify'.");
+            }
+
+            await using var dataSource = NpgsqlDataSource.Create(connectionString);
+            var events = await new Persistence.PostgresRmaEventLog(dataSource).ReadAsync($"{positional[0]}/{positional[1]}");
+            if (events.Count == 0)
+            {
+                Console.Error.WriteLine($"ReturnsActors: no events for {positional[0]}/{positional[1]}.");
+                return 2;
+            }
+
+            var result = Grains.Rma.AuditChain.Verify(events);
+            Console.WriteLine(result.Valid
+                ? $"intact: {events.Count} events, seq {result.CheckedFromSeq}..{result.CheckedThroughSeq}"
+                : $"BROKEN at seq {result.FirstBrokenSeq}: its hash or its link to the previous event does not match ({events.Count} events)");
+            return result.Valid ? 0 : 1;
+        }
+
         /// <summary><c>healthcheck URL</c>: exits 0 when the URL answers 2xx (container health checks; the image has no curl).</summary>
         private static async Task<int> HealthCheckAsync(string[] args)
         {
@@ -92,7 +125,7 @@ namespace ReturnsActors.Silo
 
         private static int Usage(string problem)
         {
-            Console.Error.WriteLine($"ReturnsActors: {problem}. Usage: ReturnsActors.Silo [run|demo] [--ReturnsActors:Key=value ...] | migrate | healthcheck URL");
+            Console.Error.WriteLine($"ReturnsActors: {problem}. Usage: ReturnsActors.Silo [run|demo] [--ReturnsActors:Key=value ...] | migrate | verify TENANT RMA | healthcheck URL");
             return 2;
         }
     }

@@ -13,6 +13,8 @@ public static class RmaPolicies
     public const string Warehouse = "rmas.warehouse";
     public const string Finance = "rmas.finance";
     public const string Orders = "orders.load";
+    public const string Work = "tasks.work";
+    public const string PolicyAdmin = "policies.admin";
 
     public static AuthorizationBuilder AddRmaPolicies(this AuthorizationBuilder builder) => builder
         .AddPolicy(Read, p => p.RequireRole(Roles.PlatformAdmin, Roles.Admin, Roles.CustomerService, Roles.Warehouse, Roles.Finance, Roles.Partner, Roles.Viewer))
@@ -21,5 +23,7 @@ public static class RmaPolicies
         .AddPolicy(Logistics, p => p.RequireRole(Roles.PlatformAdmin, Roles.Admin, Roles.Partner, Roles.Warehouse))
         .AddPolicy(Warehouse, p => p.RequireRole(Roles.PlatformAdmin, Roles.Admin, Roles.Warehouse))
         .AddPolicy(Finance, p => p.RequireRole(Roles.PlatformAdmin, Roles.Admin, Roles.Finance))
-        .AddPolicy(Orders, p => p.RequireRole(Roles.PlatformAdmin, Roles.Admin, Roles.Partner));
+        .AddPolicy(Orders, p => p.RequireRole(Roles.PlatformAdmin, Roles.Admin, Roles.Partner))
+        .AddPolicy(Work, p => p.RequireRole(Roles.PlatformAdmin, Roles.Admin, Roles.CustomerService, Roles.Warehouse, Roles.Finance))
+        .AddPolicy(PolicyAdmin, p => p.RequireRole(Roles.PlatformAdmin, Roles.Admin));
 }

@@ -67,3 +67,9 @@ internal static class RmaCursors
         }
     }
 }
+
+/// <summary>The audit chain recomputed from the grain's events and from the event log.</summary>
+/// <param name="Valid">Both copies are intact.</param>
+/// <param name="Grain">The events kept in the return's own state.</param>
+/// <param name="Log">Every event of the return in the append-only event log.</param>
+public sealed record RmaChainReport(bool Valid, ChainVerification Grain, ChainVerification Log);

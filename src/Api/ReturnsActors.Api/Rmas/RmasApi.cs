@@ -128,7 +128,10 @@ internal static class RmasApi
         return TypedResults.Ok(new RmaEventsResponse(rmaId, await grain.GetEventsAsync()));
     }
 
-    private static async Task<Results<Ok<ChainVerification>, NotFound, ProblemHttpResult>> VerifyAsync(string rmaId, HttpContext http, IGrainFactory grains)
+    /// <summary>Recomputes both copies of the chain: the grain's recent events and the whole event log,
+    /// so a row altered in the database by hand is named by its seq.</summary>
+    private static async Task<Results<Ok<RmaChainReport>, NotFound, ProblemHttpResult>> VerifyAsync(
+        string rmaId, HttpContext http, IGrainFactory grains, IRmaEventLog eventLog, CancellationToken cancellationToken)
     {
         if (CallerTenant.Resolve(http) is not { } tenant)
         {
@@ -141,7 +144,9 @@ internal static class RmasApi
             return TypedResults.NotFound();
         }
 
-        return TypedResults.Ok(await grain.VerifyAsync());
+        var inGrain = await grain.VerifyAsync();
+        var inLog = AuditChain.Verify(await eventLog.ReadAsync(RmaKey(tenant, rmaId), cancellationToken));
+        return TypedResults.Ok(new RmaChainReport(inGrain.Valid && inLog.Valid, inGrain, inLog));
     }
 
     private static async Task<Results<Ok<RmaPage>, ProblemHttpResult>> ListAsync(

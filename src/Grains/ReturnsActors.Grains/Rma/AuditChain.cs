@@ -56,7 +56,9 @@ public static class AuditChain
         string commandId, int policyVersion, IReadOnlyList<string> ruleIds, object data)
     {
         var seq = prevSeq + 1;
-        var at = occurredAt.ToUniversalTime();
+        // Event times are whole microseconds, the precision PostgreSQL keeps, so the event log's copy hashes the same.
+        var utc = occurredAt.ToUniversalTime();
+        var at = new DateTimeOffset(utc.Ticks - (utc.Ticks % 10), TimeSpan.Zero);
         var json = JsonSerializer.Serialize(data, DataJson);
         var hash = Hash(seq, type, at, actor, commandId, policyVersion, ruleIds, json, prevHash);
         return new RmaEvent(seq, type, at, actor, commandId, policyVersion, ruleIds, json, prevHash, hash);
