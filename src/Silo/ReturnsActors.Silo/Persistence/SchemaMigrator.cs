@@ -110,11 +110,12 @@ internal sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, ILogge
         }
 
         migrations.Sort((a, b) => a.Version.CompareTo(b.Version));
-        for (var i = 0; i < migrations.Count; i++)
+        // Numbers may skip (work in parallel branches reserves them), but one number names one script.
+        for (var i = 1; i < migrations.Count; i++)
         {
-            if (migrations[i].Version != i + 1)
+            if (migrations[i].Version == migrations[i - 1].Version)
             {
-                throw new InvalidOperationException($"Migrations must be numbered V0001, V0002, ... without gaps; found V{migrations[i].Version:D4}.");
+                throw new InvalidOperationException($"Two migrations are numbered V{migrations[i].Version:D4}: {migrations[i - 1].Name} and {migrations[i].Name}.");
             }
         }
 
