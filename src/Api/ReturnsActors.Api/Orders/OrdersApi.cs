@@ -31,7 +31,7 @@ internal static class OrdersApi
     {
         if (CallerTenant.Resolve(http) is not { } tenant)
         {
-            return RejectionResults.Invalid(CallerTenant.HeaderName, "The credential has no tenant; a platform admin names one with the X-Tenant-Id header.");
+            return CallerTenant.Missing();
         }
 
         var errors = Validate(orderId, request);
@@ -52,7 +52,7 @@ internal static class OrdersApi
     {
         if (CallerTenant.Resolve(http) is not { } tenant)
         {
-            return RejectionResults.Invalid(CallerTenant.HeaderName, "The credential has no tenant; a platform admin names one with the X-Tenant-Id header.");
+            return CallerTenant.Missing();
         }
 
         var order = await orders.GetOrderAsync(tenant, orderId, cancellationToken);

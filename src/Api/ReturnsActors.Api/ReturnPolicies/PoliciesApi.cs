@@ -37,14 +37,14 @@ internal static class PoliciesApi
     }
 
     private static async Task<Results<Ok<IReadOnlyList<PolicyDocument>>, ProblemHttpResult>> ListAsync(HttpContext http, IGrainFactory grains, string? businessUnit = null) =>
-        Grain(http, grains, businessUnit) is { } g ? TypedResults.Ok(await g.ListVersionsAsync()) : NoTenant();
+        Grain(http, grains, businessUnit) is { } g ? TypedResults.Ok(await g.ListVersionsAsync()) : NoTenant(http);
 
     private static async Task<Results<Ok<PolicyDocument>, NotFound, ProblemHttpResult>> EffectiveAsync(
         HttpContext http, IGrainFactory grains, TimeProvider time, DateTimeOffset? at = null, string? businessUnit = null)
     {
         if (Grain(http, grains, businessUnit) is not { } g)
         {
-            return NoTenant();
+            return NoTenant(http);
         }
 
         return await g.GetEffectiveAsync(at ?? time.GetUtcNow()) is { } policy ? TypedResults.Ok(policy) : TypedResults.Ok(DefaultPolicy.Document);
@@ -54,7 +54,7 @@ internal static class PoliciesApi
     {
         if (Grain(http, grains, businessUnit) is not { } g)
         {
-            return NoTenant();
+            return NoTenant(http);
         }
 
         return await g.GetVersionAsync(version) is { } policy ? TypedResults.Ok(policy) : TypedResults.NotFound();
@@ -64,7 +64,7 @@ internal static class PoliciesApi
     {
         if (Grain(http, grains, businessUnit) is not { } g)
         {
-            return NoTenant();
+            return NoTenant(http);
         }
 
         return await g.GetDraftAsync() is { } draft ? TypedResults.Ok(draft) : TypedResults.NotFound();
@@ -74,7 +74,7 @@ internal static class PoliciesApi
     {
         if (Grain(http, grains, businessUnit) is not { } g)
         {
-            return NoTenant();
+            return NoTenant(http);
         }
 
         var result = await g.SaveDraftAsync(draft, CallerTenant.Actor(http));
@@ -92,7 +92,7 @@ internal static class PoliciesApi
     {
         if (CallerTenant.Resolve(http) is not { } tenant || Grain(http, grains, businessUnit) is not { } g)
         {
-            return NoTenant();
+            return NoTenant(http);
         }
 
         var rmaIds = request.RmaIds is { Count: > 0 } ids
@@ -114,7 +114,7 @@ internal static class PoliciesApi
     {
         if (Grain(http, grains, businessUnit) is not { } g)
         {
-            return NoTenant();
+            return NoTenant(http);
         }
 
         var result = await g.PublishAsync(CallerTenant.Actor(http), request.EffectiveFrom);
@@ -133,6 +133,8 @@ internal static class PoliciesApi
             : CallerTenant.IsValidId(businessUnit) ? grains.GetGrain<IPolicyGrain>($"{tenant}/{businessUnit}") : null;
     }
 
-    private static ProblemHttpResult NoTenant() =>
-        RejectionResults.Invalid("tenant", $"No tenant (a platform admin names one with the {CallerTenant.HeaderName} header), or an invalid businessUnit.");
+    private static ProblemHttpResult NoTenant(HttpContext http) =>
+        CallerTenant.Resolve(http) is null
+            ? CallerTenant.Missing()
+            : RejectionResults.Invalid("businessUnit", "Business units are 2 to 63 lower-case letters, digits and dashes.");
 }

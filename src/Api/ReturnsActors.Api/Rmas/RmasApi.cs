@@ -54,7 +54,7 @@ internal static class RmasApi
             {
                 if (CallerTenant.Resolve(http) is not { } tenant)
                 {
-                    return NoTenant();
+                    return CallerTenant.Missing();
                 }
 
                 if (!IsValidRmaId(rmaId))
@@ -77,7 +77,7 @@ internal static class RmasApi
     {
         if (CallerTenant.Resolve(http) is not { } tenant)
         {
-            return NoTenant();
+            return CallerTenant.Missing();
         }
 
         var rmaId = string.IsNullOrWhiteSpace(request.RmaId) ? NewRmaId() : request.RmaId.Trim();
@@ -105,7 +105,7 @@ internal static class RmasApi
     {
         if (CallerTenant.Resolve(http) is not { } tenant)
         {
-            return NoTenant();
+            return CallerTenant.Missing();
         }
 
         var view = IsValidRmaId(rmaId) ? await grains.GetGrain<IRmaGrain>(RmaKey(tenant, rmaId)).GetAsync() : null;
@@ -116,7 +116,7 @@ internal static class RmasApi
     {
         if (CallerTenant.Resolve(http) is not { } tenant)
         {
-            return NoTenant();
+            return CallerTenant.Missing();
         }
 
         var grain = grains.GetGrain<IRmaGrain>(RmaKey(tenant, rmaId));
@@ -135,7 +135,7 @@ internal static class RmasApi
     {
         if (CallerTenant.Resolve(http) is not { } tenant)
         {
-            return NoTenant();
+            return CallerTenant.Missing();
         }
 
         var grain = grains.GetGrain<IRmaGrain>(RmaKey(tenant, rmaId));
@@ -156,7 +156,7 @@ internal static class RmasApi
     {
         if (CallerTenant.Resolve(http) is not { } tenant)
         {
-            return NoTenant();
+            return CallerTenant.Missing();
         }
 
         if (limit is < 1 or > 200)
@@ -187,8 +187,4 @@ internal static class RmasApi
 
     private static bool IsValidRmaId(string rmaId) =>
         rmaId.Length is > 0 and <= 64 && rmaId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
-
-    private static ProblemHttpResult NoTenant() =>
-        TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "No tenant.",
-            detail: $"The credential has no tenant; a platform admin names one with the {CallerTenant.HeaderName} header.");
 }

@@ -48,20 +48,20 @@ internal static class TasksApi
     {
         if (Queue(http, grains, queue) is not { } q)
         {
-            return NoTenant();
+            return NoQueue(http);
         }
 
         return TypedResults.Ok(await q.ListAsync(status));
     }
 
     private static async Task<Results<Ok<TaskQueueStats>, ProblemHttpResult>> StatsAsync(string queue, HttpContext http, IGrainFactory grains) =>
-        Queue(http, grains, queue) is { } q ? TypedResults.Ok(await q.GetStatsAsync()) : NoTenant();
+        Queue(http, grains, queue) is { } q ? TypedResults.Ok(await q.GetStatsAsync()) : NoQueue(http);
 
     private static async Task<Results<Ok<HumanTaskView>, NotFound, ProblemHttpResult>> GetAsync(string queue, string taskId, HttpContext http, IGrainFactory grains)
     {
         if (Queue(http, grains, queue) is not { } q)
         {
-            return NoTenant();
+            return NoQueue(http);
         }
 
         return await q.GetAsync(taskId) is { } task ? TypedResults.Ok(task) : TypedResults.NotFound();
@@ -72,7 +72,7 @@ internal static class TasksApi
     {
         if (Queue(http, grains, queue) is not { } q)
         {
-            return NoTenant();
+            return NoQueue(http);
         }
 
         var result = await action(q, CallerTenant.Actor(http));
@@ -85,6 +85,8 @@ internal static class TasksApi
             ? grains.GetGrain<ITaskQueueGrain>($"{tenant}/{queue}")
             : null;
 
-    private static ProblemHttpResult NoTenant() =>
-        RejectionResults.Invalid("queue", $"Unknown queue, or no tenant: a platform admin names one with the {CallerTenant.HeaderName} header.");
+    private static ProblemHttpResult NoQueue(HttpContext http) =>
+        CallerTenant.Resolve(http) is null
+            ? CallerTenant.Missing()
+            : RejectionResults.Invalid("queue", "Queue names are 1 to 64 lower-case letters, digits, '_' or '-'.");
 }

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using ReturnsActors.Api.Auth;
 
 namespace ReturnsActors.Api.Tenancy;
@@ -33,6 +34,11 @@ public static partial class CallerTenant
         context.User.FindFirstValue(ReturnsClaims.Subject) ?? context.User.Identity?.Name ?? "unknown";
 
     public static bool IsValidId(string value) => TenantId().IsMatch(value);
+
+    /// <summary>The answer when a request acts for no tenant (a platform-admin key without <c>X-Tenant-Id</c>).</summary>
+    public static ProblemHttpResult Missing() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "No tenant.",
+            detail: $"The credential has no tenant; a platform admin names one with the {HeaderName} header.");
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{1,62}$")]
     private static partial Regex TenantId();
