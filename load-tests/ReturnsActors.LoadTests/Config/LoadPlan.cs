@@ -171,6 +171,11 @@ public sealed class LoadPlan : IDisposable
             http.DefaultRequestHeaders.Add(target.ApiKeyHeader, target.ApiKey);
         }
 
+        foreach (var (name, value) in target.Headers)
+        {
+            http.DefaultRequestHeaders.Add(name, value);
+        }
+
         return http;
     }
 }

@@ -25,6 +25,9 @@ public sealed class TargetConfig
 
     /// <summary>Connections per server; 0 means unlimited.</summary>
     public int MaxConnectionsPerServer { get; set; }
+
+    /// <summary>Extra headers sent on every request (e.g. <c>X-Tenant-Id</c> for a platform-admin key).</summary>
+    public Dictionary<string, string> Headers { get; set; } = [];
 }
 
 /// <summary>One scenario instance: a built-in type plus its load shape and thresholds.</summary>

@@ -28,7 +28,7 @@ internal static class OrleansHosting
 
             if (settings.Profile == HostingProfile.Embedded)
             {
-                silo.UseLocalhostClustering(settings.Silo.SiloPort, settings.Silo.GatewayPort);
+                silo.UseLocalhostClustering(settings.Silo.SiloPort, settings.Silo.GatewayPort, serviceId: settings.ServiceId, clusterId: settings.ClusterId);
                 silo.AddMemoryGrainStorage(StorageNames.Returns);
                 silo.AddMemoryGrainStorageAsDefault();
                 silo.UseInMemoryReminderService();
