@@ -162,9 +162,6 @@ public sealed class RmaGrain(
         }
     }
 
-    /// <summary>The deadline the grain timer is armed for while the grain is active, or null (test hook).</summary>
-    internal DateTimeOffset? TimerDueAt => _timerDueAt;
-
     private async Task<RmaResult> RunAsync(IRmaCommand command) =>
         await FinishAsync(RmaMachine.Handle(state.State, command, time.GetUtcNow()));
 

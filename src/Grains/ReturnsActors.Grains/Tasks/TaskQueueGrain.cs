@@ -150,16 +150,19 @@ public sealed class TaskQueueGrain(
         var decides = task.Kind is TaskQueues.KindReview or TaskQueues.KindFraud;
         Disposition? disposition = task.Kind == TaskQueues.KindQualityReview ? ParseDisposition(outcome) : null;
         SettlementKind? settlement = task.Kind == TaskQueues.KindReplacementOutOfStock ? ParseSettlement(outcome) : null;
-        var expected = decides ? "One of approve, decline, dismiss."
-            : task.Kind == TaskQueues.KindQualityReview && disposition is null ? "One of restock, refurbish, repair, scrap, donate, return_to_vendor."
-            : task.Kind == TaskQueues.KindReplacementOutOfStock && settlement is null
+        var expected = task.Kind switch
+        {
+            _ when decides => _decisionOutcomes.Contains(outcome) ? null : "One of approve, decline, dismiss.",
+            TaskQueues.KindQualityReview => disposition is null ? "One of restock, refurbish, repair, scrap, donate, return_to_vendor." : null,
+            TaskQueues.KindReplacementOutOfStock => settlement is null
                 ? "One of refund, store_credit, credit_memo, replacement_standard, replacement_advance."
-            : outcome.Length == 0 ? "Required."
-            : null;
-        if (decides ? !_decisionOutcomes.Contains(outcome) : expected is not null)
+                : null,
+            _ => outcome.Length == 0 ? "Required." : null,
+        };
+        if (expected is not null)
         {
             return HumanTaskResult.Refused(Rejection.Invalid("task.outcome", "Unknown outcome.",
-                new Dictionary<string, string[]> { ["outcome"] = [expected ?? "Required."] }));
+                new Dictionary<string, string[]> { ["outcome"] = [expected] }));
         }
 
         var applied = decides && outcome != "dismiss" ? await ApplyToReturnAsync(task, outcome, actor, note)
