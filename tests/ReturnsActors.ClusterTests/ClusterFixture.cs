@@ -4,6 +4,7 @@ using Orleans.TestingHost;
 using ReturnsActors.Grains;
 using ReturnsActors.Grains.Orders;
 using ReturnsActors.Grains.Rma;
+using ReturnsActors.Grains.Stock;
 
 namespace ReturnsActors.ClusterTests;
 
@@ -20,12 +21,13 @@ public sealed class SwitchableEventLog(InMemoryRmaEventLog inner) : IRmaEventLog
 }
 
 /// <summary>One in-process silo shared by every cluster test: memory storage "returns" with the System.Text.Json
-/// storage serializer (as the real silo), in-memory reminders, fake time, in-memory orders and event log.</summary>
+/// storage serializer (as the real silo), in-memory reminders, fake time, in-memory orders, stock and event log.</summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
     public InMemoryOrderSource Orders { get; }
     public SwitchableEventLog EventLog { get; } = new(new InMemoryRmaEventLog());
+    public InMemoryStockSource Stock { get; } = new();
     public InProcessTestCluster Cluster { get; private set; } = null!;
     public IClusterClient Client => Cluster.Client;
 
@@ -42,6 +44,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton<TimeProvider>(Time);
             silo.Services.AddSingleton<IOrderSource>(Orders);
             silo.Services.AddSingleton<IRmaEventLog>(EventLog);
+            silo.Services.AddSingleton<IStockSource>(Stock);
             silo.Services.AddReturnsGrains();
         });
         Cluster = builder.Build();

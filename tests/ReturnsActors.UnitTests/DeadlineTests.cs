@@ -71,5 +71,6 @@ public class DeadlineTests
         Assert.Equal(["sla.warning", "sla.breached", "return.expired"], outcome.Events.Types());
         Assert.Equal(RmaStatus.Expired, state.Status);
         Assert.Contains("sla.ship.expire", outcome.Events[2].RuleIds);
+        Assert.Contains("\"reason\":\"ship_by_passed\"", outcome.Events[2].DataJson);
     }
 }

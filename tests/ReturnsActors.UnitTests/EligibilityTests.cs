@@ -117,13 +117,27 @@ public class EligibilityTests
     }
 
     [Fact]
-    public void Create_WithFraudSignal_IsHeldAndRoutedToFraudQueue()
+    public void Create_WithFraudSignalWithinTheAutoApproveLimit_IsAuthorizedButHeld_AndRoutedToFraudQueue()
     {
         var (state, outcome) = Create([Shirts()], fraudSignal: true);
 
         Assert.True(state.OnHold);
-        Assert.Equal(RmaStatus.UnderReview, state.Status);
+        Assert.Equal(RmaMachine.HoldFraudCheck, state.HoldReason);
+        Assert.Equal(RmaStatus.Authorized, state.Status);
         Assert.Contains("fraud.signal", outcome.Events.Single(e => e.Type == "return.hold_placed").RuleIds);
+        var task = outcome.Events.Single(e => e.Type == "task.created");
+        Assert.Contains("\"queue\":\"fraud\"", task.DataJson);
+        Assert.Contains("\"kind\":\"fraud_hold\"", task.DataJson);
+        Assert.Contains("fraud.signal", task.RuleIds);
+    }
+
+    [Fact]
+    public void Create_WithFraudSignalAboveTheAutoApproveLimit_WaitsForTheFraudDesk()
+    {
+        var (state, outcome) = Create([new RequestedLine("4", 1, "defect", ReasonClass.Defect, ["SN-TV-1"])], fraudSignal: true);
+
+        Assert.True(state.OnHold);
+        Assert.Equal(RmaStatus.UnderReview, state.Status);
         Assert.Contains("\"queue\":\"fraud\"", outcome.Events.Single(e => e.Type == "task.created").DataJson);
     }
 

@@ -68,6 +68,13 @@ internal static class Fixtures
         var state = Received(lines);
         Ok(state, new RecordInspection(NewId(), "inspector:i", state.Lines.Select(l => new InspectedLine(l.LineId, grade, "ok")).ToList()));
         Ok(state, new DispositionRma(NewId(), "inspector:i"));
+        if (state.Status == RmaStatus.Inspecting)
+        {
+            // The policy sent the lines to quality review; the reviewer scraps them.
+            Ok(state, new DispositionRma(NewId(), "quality:q",
+                state.Lines.Where(l => l.Disposition == Disposition.QualityReview).Select(l => new LineDisposition(l.LineId, Disposition.Scrap)).ToList()));
+        }
+
         Assert.Equal(RmaStatus.Dispositioned, state.Status);
         return state;
     }

@@ -256,7 +256,7 @@ public class TransitionTests
         Assert.Equal(LineReceipt.WrongItem, state.Lines[0].Receipt);
         Assert.Contains(outcome.Events, e => e.Type == "task.created" && e.DataJson.Contains("wrong_item"));
         Ok(state, new RecordInspection(NewId(), "inspector:i", [new InspectedLine("L1", ItemGrade.B)]));
-        Ok(state, new DispositionRma(NewId(), "inspector:i", [new LineDisposition("L1", Disposition.QualityReview)]));
+        Ok(state, new DispositionRma(NewId(), "inspector:i", [new LineDisposition("L1", Disposition.ReturnToVendor)]));
         Ok(state, new SettleRma(NewId(), "finance:f", SettlementKind.RefundOriginalPayment));
         Assert.Equal(0m, state.Lines[0].SettledAmount!.Amount);
     }

@@ -2,13 +2,14 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ReturnsActors.Grains.Orders;
 using ReturnsActors.Grains.Rma;
+using ReturnsActors.Grains.Stock;
 
 namespace ReturnsActors.Grains;
 
 public static class ReturnsGrainsServiceCollectionExtensions
 {
     /// <summary>Services the return grains need, with in-memory defaults (Embedded profile, tests).
-    /// Register a durable <see cref="IRmaEventLog"/> or <see cref="IOrderSource"/> before or after this call
+    /// Register a durable <see cref="IRmaEventLog"/>, <see cref="IOrderSource"/> or <see cref="IStockSource"/> before or after this call
     /// (<c>Replace</c>/<c>AddSingleton</c> after wins; <c>TryAdd</c> here never overrides).</summary>
     public static IServiceCollection AddReturnsGrains(this IServiceCollection services)
     {
@@ -17,6 +18,8 @@ public static class ReturnsGrainsServiceCollectionExtensions
         services.TryAddSingleton<IOrderSource>(sp => sp.GetRequiredService<InMemoryOrderSource>());
         services.TryAddSingleton<InMemoryRmaEventLog>();
         services.TryAddSingleton<IRmaEventLog>(sp => sp.GetRequiredService<InMemoryRmaEventLog>());
+        services.TryAddSingleton<InMemoryStockSource>();
+        services.TryAddSingleton<IStockSource>(sp => sp.GetRequiredService<InMemoryStockSource>());
         return services;
     }
 }

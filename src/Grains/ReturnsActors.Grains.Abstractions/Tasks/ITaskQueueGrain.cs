@@ -19,6 +19,8 @@ public static class TaskQueues
     public const string Fraud = "fraud";
     public const string InspectionException = "inspection_exception";
     public const string Escalations = "escalations";
+    public const string QualityReview = "quality_review";
+    public const string Exceptions = "exceptions";
 
     public const string KindReview = "review";
     public const string KindFraud = "fraud_hold";
@@ -27,6 +29,9 @@ public static class TaskQueues
     public const string KindWrongItem = "wrong_item";
     public const string KindCarrierLost = "carrier_lost";
     public const string KindEscalated = "escalated";
+    public const string KindSerialMissing = "serial_missing";
+    public const string KindQualityReview = "quality_review";
+    public const string KindReplacementOutOfStock = "replacement_out_of_stock";
 }
 
 /// <summary>Creates a task. Idempotent by <paramref name="TaskId"/>.</summary>
@@ -90,7 +95,10 @@ public interface ITaskQueueGrain : IGrainWithStringKey
     /// <summary>Assigns (or reassigns) an open or claimed task.</summary>
     Task<HumanTaskResult> AssignAsync(string taskId, string assignee, string actor);
 
-    /// <summary>Completes the task. For review and fraud tasks the outcome <c>approve</c> or <c>decline</c> is applied to the return.</summary>
+    /// <summary>Completes the task. The outcome is applied to the return for tasks that decide it: review and fraud tasks take
+    /// <c>approve</c>, <c>decline</c> or <c>dismiss</c>; quality review tasks take a disposition (<c>restock</c>, <c>refurbish</c>,
+    /// <c>repair</c>, <c>scrap</c>, <c>donate</c>, <c>return_to_vendor</c>); replacement-out-of-stock tasks take a settlement
+    /// (<c>refund</c>, <c>store_credit</c>, <c>credit_memo</c>, <c>replacement_standard</c>, <c>replacement_advance</c>).</summary>
     Task<HumanTaskResult> CompleteAsync(string taskId, string outcome, string actor, string? note = null);
 
     /// <summary>Moves the task to another queue (default <c>escalations</c>).</summary>

@@ -32,7 +32,8 @@ public static class DefaultPolicy
             new DispositionRule("disposition.b", ItemGrade.B, null, Disposition.Restock),
             new DispositionRule("disposition.c.electronics", ItemGrade.C, "electronics", Disposition.Repair),
             new DispositionRule("disposition.c", ItemGrade.C, null, Disposition.Donate),
-            new DispositionRule("disposition.d", ItemGrade.D, null, Disposition.Scrap),
+            // Damaged or incomplete: a person decides between scrap, repair and a vendor claim.
+            new DispositionRule("disposition.d", ItemGrade.D, null, Disposition.QualityReview),
         ],
         DefaultDisposition = Disposition.QualityReview,
         GradeDeductions =

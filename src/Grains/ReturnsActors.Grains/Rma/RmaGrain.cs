@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using ReturnsActors.Grains.Orders;
 using ReturnsActors.Grains.Policies;
+using ReturnsActors.Grains.Stock;
 using ReturnsActors.Grains.Tasks;
 
 namespace ReturnsActors.Grains.Rma;
@@ -13,6 +14,7 @@ public sealed class RmaGrain(
     TimeProvider time,
     IOrderSource orders,
     IRmaEventLog eventLog,
+    IStockSource stock,
     ILogger<RmaGrain> logger) : Grain, IRmaGrain, IRemindable
 {
     /// <summary>Events kept in grain state; older ones live in the event log only (after they were drained).</summary>
@@ -24,6 +26,8 @@ public sealed class RmaGrain(
 
     private DateTimeOffset? _reminderDueAt;
     private bool _reminderSynced;
+    private IGrainTimer? _timer;
+    private DateTimeOffset? _timerDueAt;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -91,7 +95,24 @@ public sealed class RmaGrain(
 
     public Task<RmaResult> DispositionAsync(DispositionRma command) => RunAsync(command);
 
-    public Task<RmaResult> SettleAsync(SettleRma command) => RunAsync(command);
+    public async Task<RmaResult> SettleAsync(SettleRma command)
+    {
+        var s = state.State;
+        var unavailable = new HashSet<string>();
+        if (RmaMachine.IsReplacement(command.Kind) && s is { Created: true, Status: RmaStatus.Dispositioned, OnHold: false }
+            && s.RecentCommands.All(r => r.CommandId != command.CommandId))
+        {
+            foreach (var line in s.Lines.Where(l => l.Acceptance == LineAcceptance.Accepted && l.Receipt != LineReceipt.WrongItem && l.QuantityReceived > 0))
+            {
+                if (!await stock.IsAvailableAsync(s.TenantId, line.Sku, line.QuantityReceived))
+                {
+                    unavailable.Add(line.Sku);
+                }
+            }
+        }
+
+        return await FinishAsync(RmaMachine.Handle(state.State, command, time.GetUtcNow(), unavailable));
+    }
 
     public Task<RmaResult> ConfirmSettlementAsync(ConfirmSettlement command) => RunAsync(command);
 
@@ -244,6 +265,7 @@ public sealed class RmaGrain(
 
     private async Task ScheduleAsync()
     {
+        ArmTimer();
         var next = RmaMachine.NextWake(state.State);
         // After (re)activation the registered reminder is unknown, so reconcile once before trusting the cache.
         if (_reminderSynced && next == _reminderDueAt)
@@ -268,6 +290,41 @@ public sealed class RmaGrain(
 
         _reminderDueAt = next;
         _reminderSynced = true;
+    }
+
+    /// <summary>Reminders are coarse (at least a minute, and the reminder service ticks late); while the grain is active,
+    /// a one-shot grain timer runs the same catch-up at the next deadline when it falls within the reminder period.</summary>
+    private void ArmTimer()
+    {
+        var now = time.GetUtcNow();
+        if (RmaMachine.NextWake(state.State) is not { } next || next - now >= _reminderRetryPeriod)
+        {
+            DisarmTimer();
+            return;
+        }
+
+        if (_timer is not null && _timerDueAt == next)
+        {
+            return;
+        }
+
+        DisarmTimer();
+        _timerDueAt = next;
+        _timer = this.RegisterGrainTimer(static (grain, _) => grain.OnTimerAsync(), this,
+            new GrainTimerCreationOptions(next > now ? next - now : TimeSpan.Zero, Timeout.InfiniteTimeSpan));
+    }
+
+    private void DisarmTimer()
+    {
+        _timer?.Dispose();
+        _timer = null;
+        _timerDueAt = null;
+    }
+
+    private async Task OnTimerAsync()
+    {
+        DisarmTimer();
+        await CheckDeadlinesAsync();
     }
 
     private async Task<PolicyDocument> ResolvePolicyAsync(string tenantId, string? businessUnit, DateTimeOffset now)

@@ -32,6 +32,10 @@ public static class RmaMachine
     public const string StageInspect = "inspect";
     public const string StageRefund = "refund";
 
+    public const string HoldFraudCheck = "fraud_check";
+    public const string HoldReplacementOutOfStock = "replacement_out_of_stock";
+    public const string RuleReplacementUnavailable = "stock.replacement_unavailable";
+
     private static readonly RmaStatus[] _terminal = [RmaStatus.Closed, RmaStatus.Cancelled, RmaStatus.Expired, RmaStatus.Declined];
 
     public static RmaOutcome Create(RmaState s, CreateRma cmd, CreateRmaContext ctx)
@@ -185,10 +189,21 @@ public static class RmaMachine
                 Authorize(tx, null, routeRules);
                 break;
             case PolicyRules.RouteFraudHold:
+                // The hold pauses settlement, not the stage: a return within the auto-approve limit still ships back
+                // while the fraud desk looks; one above it waits for the fraud desk's decision.
                 s.OnHold = true;
-                s.HoldReason = "fraud_check";
+                s.HoldReason = HoldFraudCheck;
                 tx.Raise("return.hold_placed", new { reason = s.HoldReason }, routeRules);
-                SendToReview(tx, "fraud_check", queue, TaskQueues.KindFraud, routeRules);
+                if (value <= policy.AutoApproveLimit)
+                {
+                    Authorize(tx, null, ["auto_approve.within_limit"]);
+                    CreateTask(tx, queue, TaskQueues.KindFraud, HoldFraudCheck, routeRules);
+                }
+                else
+                {
+                    SendToReview(tx, HoldFraudCheck, queue, TaskQueues.KindFraud, routeRules);
+                }
+
                 break;
             default:
                 SendToReview(tx, $"Return value {value:0.00} {order.Currency} is above the auto-approve limit.", queue, TaskQueues.KindReview, routeRules);
@@ -199,7 +214,9 @@ public static class RmaMachine
         return new RmaOutcome(null, tx.Events);
     }
 
-    public static RmaOutcome Handle(RmaState s, IRmaCommand cmd, DateTimeOffset now)
+    /// <summary>Applies one command. <paramref name="unavailableSkus"/> are the SKUs that cannot be shipped as a replacement now
+    /// (the grain asks the stock source before a replacement settlement).</summary>
+    public static RmaOutcome Handle(RmaState s, IRmaCommand cmd, DateTimeOffset now, IReadOnlySet<string>? unavailableSkus = null)
     {
         if (!s.Created)
         {
@@ -229,10 +246,10 @@ public static class RmaMachine
             RecordReceipt c => Receive(tx, c),
             RecordInspection c => Inspect(tx, c),
             DispositionRma c => DispositionLines(tx, c),
-            SettleRma c => Settle(tx, c),
+            SettleRma c => Settle(tx, c, unavailableSkus ?? new HashSet<string>()),
             ConfirmSettlement c => Confirm(tx, c),
             ResolveWithoutReturn c => KeepIt(tx, c),
-            ExpireRma => Expire(tx, []),
+            ExpireRma => Expire(tx, "manual", ["manual.expire"]),
             CloseRma => Close(tx),
             ReopenRma c => Reopen(tx, c),
             AddRmaNote c => Note(tx, c),
@@ -275,7 +292,7 @@ public static class RmaMachine
                 tx.Raise("sla.breached", new { stage = d.Stage, dueAt = d.DueAt }, [$"sla.{d.Stage}"]);
                 if (d.Stage == StageShip && s.Policy.ExpireWhenShipByPasses && CanExpire(s))
                 {
-                    Expire(tx, ["sla.ship.expire"]);
+                    Expire(tx, "ship_by_passed", ["sla.ship.expire"]);
                 }
                 else
                 {
@@ -551,6 +568,12 @@ public static class RmaMachine
                 line.SerialMismatch = true;
                 exceptions.Add((TaskQueues.KindSerialMismatch, $"Line {line.LineId}: serial numbers {string.Join(", ", serials)} do not match {string.Join(", ", line.SerialNumbers)}."));
             }
+            else if (!item.WrongItem && line.SerialNumbers.Count > 0 && serials.Count < item.Quantity)
+            {
+                // A serial-tracked unit that arrives without its serial cannot be told from a swapped one.
+                line.SerialMismatch = true;
+                exceptions.Add((TaskQueues.KindSerialMissing, $"Line {line.LineId}: {item.Quantity} unit(s) arrived with {serials.Count} serial number(s); expected {string.Join(", ", line.SerialNumbers)}."));
+            }
 
             results.Add(new { line.LineId, quantity = item.Quantity, serialNumbers = serials, item.WrongItem, line.Receipt, line.QuantityReceived, line.SerialMismatch });
         }
@@ -669,14 +692,43 @@ public static class RmaMachine
             return Rejection.Invalid("disposition.invalid", "The disposition does not match the inspected lines.", errors);
         }
 
+        var decided = new List<(RmaLineState Line, string Rule)>();
         foreach (var line in inspectable)
         {
             var explicitChoice = input.FirstOrDefault(d => d.LineId == line.LineId);
+            if (explicitChoice is null && line.Disposition is not null)
+            {
+                // Decided by an earlier call of this return (the rest waited for quality review).
+                continue;
+            }
+
             var (disposition, rule) = explicitChoice is null
                 ? PolicyRules.DispositionFor(s.Policy, line.Grade!.Value, line.Category)
                 : (explicitChoice.Disposition, "manual.disposition");
+            decided.Add((line, rule));
             line.Disposition = disposition;
             tx.Raise("item.dispositioned", new { line.LineId, line.Sku, line.Grade, disposition }, [rule]);
+        }
+
+        if (decided.Count == 0)
+        {
+            return Rejection.Conflict("rma.quality_review_pending",
+                "Every inspected line is decided or awaits quality review; disposition the reviewed lines explicitly.");
+        }
+
+        var toReview = decided.Where(d => d.Line.Disposition == Disposition.QualityReview).ToList();
+        if (toReview.Count > 0)
+        {
+            CreateTask(tx, TaskQueues.QualityReview, TaskQueues.KindQualityReview,
+                "Quality review: " + string.Join("; ", toReview.Select(d => $"line {d.Line.LineId} ({d.Line.Sku}, grade {d.Line.Grade})")) + ".",
+                toReview.Select(d => d.Rule).Distinct().ToList());
+        }
+
+        if (inspectable.Any(l => l.Disposition == Disposition.QualityReview))
+        {
+            // The return waits in inspection until a person decides what happens to the item.
+            s.Status = RmaStatus.Inspecting;
+            return null;
         }
 
         s.Status = RmaStatus.Dispositioned;
@@ -685,7 +737,7 @@ public static class RmaMachine
         return null;
     }
 
-    private static Rejection? Settle(Tx tx, SettleRma c)
+    private static Rejection? Settle(Tx tx, SettleRma c, IReadOnlySet<string> unavailableSkus)
     {
         var s = tx.State;
         if (Illegal(s, "settle", RmaStatus.Dispositioned) is { } r)
@@ -701,6 +753,22 @@ public static class RmaMachine
         if (!Enum.IsDefined(c.Kind))
         {
             return Rejection.Invalid("settlement.kind", "Unknown settlement kind.");
+        }
+
+        if (IsReplacement(c.Kind))
+        {
+            var missing = s.Lines.Where(l => l.Acceptance == LineAcceptance.Accepted && unavailableSkus.Contains(l.Sku)).Select(l => l.Sku).Distinct().ToList();
+            if (missing.Count > 0)
+            {
+                // Not a refusal: the request is taken, the return waits on hold until a person picks another settlement or retries.
+                s.OnHold = true;
+                s.HoldReason = HoldReplacementOutOfStock;
+                tx.Raise("return.hold_placed", new { reason = s.HoldReason, kind = c.Kind, skus = missing }, [RuleReplacementUnavailable]);
+                CreateTask(tx, TaskQueues.Exceptions, TaskQueues.KindReplacementOutOfStock,
+                    $"Replacement ({c.Kind}) out of stock: {string.Join(", ", missing)}. Choose refund, store credit or retry the replacement.",
+                    [RuleReplacementUnavailable]);
+                return null;
+            }
         }
 
         var rules = new List<string>();
@@ -796,7 +864,7 @@ public static class RmaMachine
         return null;
     }
 
-    private static Rejection? Expire(Tx tx, IReadOnlyList<string> rules)
+    private static Rejection? Expire(Tx tx, string reason, IReadOnlyList<string> rules)
     {
         var s = tx.State;
         if (!CanExpire(s))
@@ -806,7 +874,8 @@ public static class RmaMachine
 
         s.Status = RmaStatus.Expired;
         CompleteAllDeadlines(tx);
-        tx.Raise("return.expired", new { }, rules);
+        var shipBy = s.Deadlines.LastOrDefault(d => d.Stage == StageShip)?.DueAt;
+        tx.Raise("return.expired", new { reason, shipBy }, rules);
         return null;
     }
 
@@ -983,7 +1052,7 @@ public static class RmaMachine
         s.Status is RmaStatus.Requested or RmaStatus.UnderReview or RmaStatus.Authorized or RmaStatus.AwaitingShipment
         && s.Lines.All(l => l.Logistics is LineLogistics.Awaiting or LineLogistics.NotDroppedOff && l.QuantityReceived == 0);
 
-    private static bool IsReplacement(SettlementKind kind) => kind is SettlementKind.ReplacementStandard or SettlementKind.ReplacementAdvance;
+    public static bool IsReplacement(SettlementKind kind) => kind is SettlementKind.ReplacementStandard or SettlementKind.ReplacementAdvance;
 
     private static Rejection? Illegal(RmaState s, string action, params RmaStatus[] allowed) =>
         allowed.Contains(s.Status)

@@ -148,13 +148,28 @@ public sealed class TaskQueueGrain(
         }
 
         var decides = task.Kind is TaskQueues.KindReview or TaskQueues.KindFraud;
-        if (outcome.Length == 0 || (decides && !_decisionOutcomes.Contains(outcome)))
+        Disposition? disposition = task.Kind == TaskQueues.KindQualityReview ? ParseDisposition(outcome) : null;
+        SettlementKind? settlement = task.Kind == TaskQueues.KindReplacementOutOfStock ? ParseSettlement(outcome) : null;
+        var expected = task.Kind switch
+        {
+            _ when decides => _decisionOutcomes.Contains(outcome) ? null : "One of approve, decline, dismiss.",
+            TaskQueues.KindQualityReview => disposition is null ? "One of restock, refurbish, repair, scrap, donate, return_to_vendor." : null,
+            TaskQueues.KindReplacementOutOfStock => settlement is null
+                ? "One of refund, store_credit, credit_memo, replacement_standard, replacement_advance."
+                : null,
+            _ => outcome.Length == 0 ? "Required." : null,
+        };
+        if (expected is not null)
         {
             return HumanTaskResult.Refused(Rejection.Invalid("task.outcome", "Unknown outcome.",
-                new Dictionary<string, string[]> { ["outcome"] = [decides ? "One of approve, decline, dismiss." : "Required."] }));
+                new Dictionary<string, string[]> { ["outcome"] = [expected] }));
         }
 
-        if (decides && outcome != "dismiss" && await ApplyToReturnAsync(task, outcome, actor, note) is { } refused)
+        var applied = decides && outcome != "dismiss" ? await ApplyToReturnAsync(task, outcome, actor, note)
+            : disposition is { } d ? await ApplyDispositionAsync(task, d, outcome, actor)
+            : settlement is { } k ? await ApplySettlementAsync(task, k, outcome, actor, note)
+            : null;
+        if (applied is { } refused)
         {
             return HumanTaskResult.Refused(refused);
         }
@@ -219,17 +234,20 @@ public sealed class TaskQueueGrain(
         // The return calls back into task queues while draining its outbox; let that call chain re-enter.
         using var reentrancy = RequestContext.AllowCallChainReentrancy();
         var commandId = $"task:{task.TaskId}:{outcome}";
-        if (outcome == "approve" && task.Kind == TaskQueues.KindFraud)
+        var view = await rma.GetAsync();
+        if (outcome == "approve" && task.Kind == TaskQueues.KindFraud && view is { OnHold: true, HoldReason: RmaMachine.HoldFraudCheck })
         {
-            var view = await rma.GetAsync();
-            if (view?.OnHold == true)
+            var released = await rma.ReleaseHoldAsync(new ReleaseRmaHold($"{commandId}:release", actor, note));
+            if (released.Rejection is { } r)
             {
-                var released = await rma.ReleaseHoldAsync(new ReleaseRmaHold($"{commandId}:release", actor, note));
-                if (released.Rejection is { } r)
-                {
-                    return r;
-                }
+                return r;
             }
+        }
+
+        // A fraud hold within the auto-approve limit was authorized at once; clearing it is the whole decision.
+        if (outcome == "approve" && task.Kind == TaskQueues.KindFraud && view?.Status is not (RmaStatus.Requested or RmaStatus.UnderReview))
+        {
+            return null;
         }
 
         var result = outcome == "approve"
@@ -237,6 +255,50 @@ public sealed class TaskQueueGrain(
             : await rma.DeclineAsync(new DeclineRma(commandId, actor, string.IsNullOrWhiteSpace(note) ? $"Declined in task {task.TaskId}." : note));
         return result.Rejection;
     }
+
+    /// <summary>The reviewer's disposition applies to every line of the return still waiting for quality review.</summary>
+    private async Task<Rejection?> ApplyDispositionAsync(HumanTaskState task, Disposition disposition, string outcome, string actor)
+    {
+        var rma = GrainFactory.GetGrain<IRmaGrain>($"{Tenant()}/{task.RmaId}");
+        using var reentrancy = RequestContext.AllowCallChainReentrancy();
+        var waiting = (await rma.GetAsync())?.Lines.Where(l => l.Disposition == Disposition.QualityReview).ToList() ?? [];
+        if (waiting.Count == 0)
+        {
+            return null;
+        }
+
+        var result = await rma.DispositionAsync(new DispositionRma($"task:{task.TaskId}:{outcome}", actor,
+            waiting.Select(l => new LineDisposition(l.LineId, disposition)).ToList()));
+        return result.Rejection;
+    }
+
+    /// <summary>Releases the out-of-stock hold and settles the return the way the person chose (or retries the replacement).</summary>
+    private async Task<Rejection?> ApplySettlementAsync(HumanTaskState task, SettlementKind kind, string outcome, string actor, string? note)
+    {
+        var rma = GrainFactory.GetGrain<IRmaGrain>($"{Tenant()}/{task.RmaId}");
+        using var reentrancy = RequestContext.AllowCallChainReentrancy();
+        var commandId = $"task:{task.TaskId}:{outcome}";
+        if (await rma.GetAsync() is { OnHold: true, HoldReason: RmaMachine.HoldReplacementOutOfStock }
+            && (await rma.ReleaseHoldAsync(new ReleaseRmaHold($"{commandId}:release", actor, note))).Rejection is { } notReleased)
+        {
+            return notReleased;
+        }
+
+        return (await rma.SettleAsync(new SettleRma(commandId, actor, kind))).Rejection;
+    }
+
+    private static Disposition? ParseDisposition(string outcome) =>
+        ParseName<Disposition>(outcome) is { } d && d != Disposition.QualityReview ? d : null;
+
+    private static SettlementKind? ParseSettlement(string outcome) =>
+        outcome == "refund" ? SettlementKind.RefundOriginalPayment : ParseName<SettlementKind>(outcome);
+
+    /// <summary>Parses a snake_case name (<c>return_to_vendor</c>) into an enum member; numbers are not names.</summary>
+    private static T? ParseName<T>(string value) where T : struct, Enum =>
+        value.Length > 0 && value.All(c => char.IsAsciiLetterLower(c) || c == '_')
+            && Enum.TryParse<T>(value.Replace("_", "", StringComparison.Ordinal), ignoreCase: true, out var parsed)
+            ? parsed
+            : null;
 
     /// <summary>Writes the task activity onto the return's audit trail. The command id is derived from the task,
     /// so a retried call (after a failure before this grain's write) is a replay, not a second event.</summary>
