@@ -33,6 +33,27 @@ public sealed partial class OpenApiDocsTests(EmbeddedApiSilo api)
     }
 
     [Fact]
+    public async Task ReturnCommands_DescribeTheirRefusals_AndTheFirstRequestsCarryExamples()
+    {
+        var http = (await api.GetAsync()).Http;
+        using var response = await http.GetAsync("/openapi/v1.json");
+        var document = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+        var create = document.GetProperty("paths").GetProperty("/v1/rmas").GetProperty("post").GetProperty("responses");
+        foreach (var status in new[] { "201", "400", "401", "403", "409", "422", "429" })
+        {
+            Assert.True(create.TryGetProperty(status, out _), $"POST /v1/rmas does not describe {status}");
+        }
+
+        var approve = document.GetProperty("paths").GetProperty("/v1/rmas/{rmaId}/approve").GetProperty("post").GetProperty("responses");
+        Assert.True(approve.TryGetProperty("409", out _));
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        var example = schemas.GetProperty("CreateRmaRequest").GetProperty("examples")[0];
+        Assert.Equal("ORD-1001", example.GetProperty("orderId").GetString());
+        Assert.True(schemas.GetProperty("OrderRequest").TryGetProperty("examples", out _));
+    }
+
+    [Fact]
     public async Task Docs_ServeTheScalarReference_FromTheSilo_WithNoCdn()
     {
         var http = (await api.GetAsync()).Http;

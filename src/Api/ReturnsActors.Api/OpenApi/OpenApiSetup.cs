@@ -63,7 +63,23 @@ public static class OpenApiSetup
 
                 return Task.CompletedTask;
             });
+            o.AddSchemaTransformer((schema, context, _) =>
+            {
+                if (OpenApiExamples.For(context.JsonTypeInfo.Type) is { } example)
+                {
+                    schema.Examples = [example];
+                }
+
+                return Task.CompletedTask;
+            });
         });
+
+    /// <summary>The problems of a resource whose commands the domain may refuse: the common ones, 400, 409 and 422.</summary>
+    public static RouteGroupBuilder ProducesCommandProblems(this RouteGroupBuilder group) => group
+        .ProducesCommonProblems()
+        .ProducesProblem(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status409Conflict)
+        .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
     /// <summary>The problems any <c>/v1</c> operation may answer: 401, 403, 404, 413, 429.</summary>
     public static RouteGroupBuilder ProducesCommonProblems(this RouteGroupBuilder group) => group

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using ReturnsActors.Api.OpenApi;
 using ReturnsActors.Api.Problems;
 using ReturnsActors.Api.Rmas;
 using ReturnsActors.Api.Tenancy;
@@ -20,7 +21,7 @@ internal static class OrdersApi
 {
     public static RouteGroupBuilder MapOrders(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/orders").WithTags("Orders").RequireAuthorization(RmaPolicies.Orders);
+        var group = app.MapGroup("/v1/orders").WithTags("Orders").RequireAuthorization(RmaPolicies.Orders).ProducesCommandProblems();
         group.MapPut("/{orderId}", PutAsync).WithName("PutOrder").WithSummary("Load or replace an order in the catalog");
         group.MapGet("/{orderId}", GetAsync).WithName("GetOrder").WithSummary("Read an order from the catalog").RequireAuthorization(RmaPolicies.Read);
         return group;

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using ReturnsActors.Api.OpenApi;
 using ReturnsActors.Api.Problems;
 using ReturnsActors.Api.Rmas;
 using ReturnsActors.Api.Tenancy;
@@ -24,7 +25,7 @@ internal static class PoliciesApi
 {
     public static RouteGroupBuilder MapPolicies(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/policies").WithTags("Policies").RequireAuthorization(RmaPolicies.Read);
+        var group = app.MapGroup("/v1/policies").WithTags("Policies").RequireAuthorization(RmaPolicies.Read).ProducesCommandProblems();
         group.MapGet("/", ListAsync).WithName("ListPolicyVersions").WithSummary("Published versions");
         group.MapGet("/effective", EffectiveAsync).WithName("GetEffectivePolicy").WithSummary("The version in force at a time (default: now)");
         group.MapGet("/versions/{version:int}", VersionAsync).WithName("GetPolicyVersion").WithSummary("One published version");

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using ReturnsActors.Api.OpenApi;
 using ReturnsActors.Api.Problems;
 using ReturnsActors.Api.Tenancy;
 using ReturnsActors.Grains;
@@ -14,7 +15,7 @@ internal static class RmasApi
 {
     public static RouteGroupBuilder MapRmas(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/rmas").WithTags("Returns").RequireAuthorization(RmaPolicies.Read);
+        var group = app.MapGroup("/v1/rmas").WithTags("Returns").RequireAuthorization(RmaPolicies.Read).ProducesCommandProblems();
 
         group.MapPost("/", CreateAsync).WithName("CreateRma").WithSummary("Open a return (eligibility is checked against the order)")
             .RequireAuthorization(RmaPolicies.Create);

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using ReturnsActors.Api.OpenApi;
 using ReturnsActors.Api.Problems;
 using ReturnsActors.Api.Rmas;
 using ReturnsActors.Api.Tenancy;
@@ -24,7 +25,7 @@ internal static class TasksApi
 {
     public static RouteGroupBuilder MapTasks(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/tasks/{queue}").WithTags("Tasks").RequireAuthorization(RmaPolicies.Read);
+        var group = app.MapGroup("/v1/tasks/{queue}").WithTags("Tasks").RequireAuthorization(RmaPolicies.Read).ProducesCommandProblems();
         group.MapGet("/", ListAsync).WithName("ListTasks").WithSummary("Tasks of a queue, optionally by status");
         group.MapGet("/stats", StatsAsync).WithName("TaskQueueStats").WithSummary("Depth and oldest age of a queue");
         group.MapGet("/{taskId}", GetAsync).WithName("GetTask").WithSummary("One task");
