@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ReturnsActors.Grains.Orders;
 using ReturnsActors.Grains.Rma;
+using ReturnsActors.Grains.Warehouses;
 
 namespace ReturnsActors.Grains;
 
@@ -17,6 +18,7 @@ public static class ReturnsGrainsServiceCollectionExtensions
         services.TryAddSingleton<IOrderSource>(sp => sp.GetRequiredService<InMemoryOrderSource>());
         services.TryAddSingleton<InMemoryRmaEventLog>();
         services.TryAddSingleton<IRmaEventLog>(sp => sp.GetRequiredService<InMemoryRmaEventLog>());
+        services.AddOptions<WarehouseReportingOptions>();
         return services;
     }
 }

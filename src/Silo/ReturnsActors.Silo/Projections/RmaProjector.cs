@@ -90,10 +90,10 @@ internal sealed partial class RmaProjector : BackgroundService
         }
     }
 
-    /// <summary>The warehouse named by a receipt event's data, if any.</summary>
+    /// <summary>The warehouse named by a receipt or routing event's data, if any.</summary>
     internal static string? WarehouseOf(string type, string dataJson)
     {
-        if (type != "receipt.recorded")
+        if (type is not ("receipt.recorded" or "return.routed"))
         {
             return null;
         }
