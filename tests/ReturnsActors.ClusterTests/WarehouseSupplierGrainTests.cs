@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using ReturnsActors.Grains.Orders;
 using ReturnsActors.Grains.Rma;
@@ -140,6 +141,24 @@ public class WarehouseSupplierGrainTests(ClusterFixture fixture)
         var tenant = NewTenant();
         await RegisterWarehouseAsync(tenant, "wh-1", capacity: 100, cost: 1m, warnUnits: 1);
         Assert.Null((await Supplier(tenant, "acme").RegisterAsync(new RegisterSupplier("Acme TV", "EUR", 10_000m))).Rejection);
+        var warnings = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "ReturnsActors" && instrument.Name == "returnsactors.warehouse.backlog_alerts")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            var t = tags.ToArray();
+            if (t.Any(x => x.Key == "warehouse" && (string?)x.Value == $"{tenant}/wh-1") && t.Any(x => x.Key == "event" && (string?)x.Value == "warehouse.backlog_warning"))
+            {
+                Interlocked.Add(ref warnings, (int)value);
+            }
+        });
+        listener.Start();
 
         var first = await DefectiveTvToVendorAsync(tenant);
         fixture.Time.Advance(TimeSpan.FromDays(1));
@@ -166,6 +185,9 @@ public class WarehouseSupplierGrainTests(ClusterFixture fixture)
         Assert.Equal(2, warehouse.Figures.FirstPassGrades["D"]);
         Assert.Contains(warehouse.RecentEvents, e => e.Type == "warehouse.backlog_warning");
         Assert.Equal("warehouse.backlog_cleared", warehouse.RecentEvents[^1].Type);
+        // Each return's receipt put one unit in the backlog (warning at 1) until its inspection cleared it.
+        Assert.Equal(2, warehouse.RecentEvents.Count(e => e.Type == "warehouse.backlog_warning"));
+        Assert.Equal(2, warnings);
     }
 
     [Fact]

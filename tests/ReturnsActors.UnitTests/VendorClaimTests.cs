@@ -139,6 +139,16 @@ public class VendorClaimTests
     }
 
     [Fact]
+    public void ALineInAnotherCurrencyThanTheSuppliers_IsNotMixedIntoItsClaims()
+    {
+        var s = Supplier();
+        var outcome = ClaimBook.AddLine(s, "acme", Line("R1") with { UnitPrice = new Money(100m, "USD") }, T0);
+
+        Assert.Equal("claim.currency", outcome.Rejection?.Code);
+        Assert.Empty(s.Claims);
+    }
+
+    [Fact]
     public void CancelledClaim_ReleasesItsLines()
     {
         var s = Supplier();

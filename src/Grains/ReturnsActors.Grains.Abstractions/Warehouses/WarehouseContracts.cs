@@ -87,7 +87,7 @@ public sealed record WarehouseEvent(
     [property: Id(1)] DateTimeOffset OccurredAt,
     [property: Id(2)] string Detail);
 
-/// <summary>A warehouse as the API shows it.</summary>
+/// <summary>A warehouse as the API shows it. <c>ExpectedInboundRmaIds</c> lists the oldest 100 expected returns.</summary>
 [GenerateSerializer, Immutable, Alias("ra.WarehouseView")]
 public sealed record WarehouseView(
     [property: Id(0)] string TenantId,

@@ -50,12 +50,24 @@ public static class ClaimBook
                 Rejection.Invalid("claim.not_claimable", $"A {line.ReasonClass} return is not the supplier's fault; only defect and warranty returns are claimed."));
         }
 
+        if (!s.Registered && s.Claims.Count == 0)
+        {
+            // A supplier first met through a return (not registered yet) keeps its claims in that return's currency.
+            s.Currency = line.UnitPrice.Currency;
+        }
+
+        if (line.UnitPrice.Currency != s.Currency)
+        {
+            return new ClaimLineOutcome(line.RmaId, line.LineId, null,
+                Rejection.Invalid("claim.currency", $"The supplier is settled in {s.Currency}; a {line.UnitPrice.Currency} line needs a claim by hand."));
+        }
+
         if (line.Quantity <= 0)
         {
             return new ClaimLineOutcome(line.RmaId, line.LineId, null, Rejection.Invalid("claim.no_quantity", "Nothing was received to claim."));
         }
 
-        var draft = s.Claims.FirstOrDefault(c => c.Status == VendorClaimStatus.Draft && now < c.WindowClosesAt && c.Currency == line.UnitPrice.Currency);
+        var draft = s.Claims.FirstOrDefault(c => c.Status == VendorClaimStatus.Draft && now < c.WindowClosesAt);
         if (draft is null)
         {
             draft = new VendorClaimState

@@ -7,6 +7,7 @@ namespace ReturnsActors.Grains.Warehouses;
 public static class WarehouseBook
 {
     public const int MaxEvents = 100;
+    public const int MaxListedInbound = 100;
     public static readonly TimeSpan KeepDoneFor = TimeSpan.FromDays(30);
 
     public static Rejection? Register(WarehouseState s, RegisterWarehouse c)
@@ -211,7 +212,7 @@ public static class WarehouseBook
             summary.CapacityLeft, summary.AcceptingRoutes, s.BacklogLevel);
         return new WarehouseView(tenantId, warehouseId, s.Name, s.Regions.ToList(), s.Categories.ToList(), s.Grading, s.Refurbishment,
             s.DailyCapacityUnits, s.CostPerUnit, figures, s.Events.ToList(),
-            open.OrderBy(kv => kv.Value.RoutedAt).Select(kv => kv.Key).ToList());
+            open.OrderBy(kv => kv.Value.RoutedAt).Take(MaxListedInbound).Select(kv => kv.Key).ToList());
     }
 
     private static string HourKey(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-ddTHH", CultureInfo.InvariantCulture);
