@@ -52,6 +52,7 @@ public sealed class WarehouseSupplierApiTests(EmbeddedApiSilo api) : IAsyncLifet
         Assert.Equal("bosch", created.GetProperty("lines")[0].GetProperty("supplierId").GetString());
         Assert.Equal(2, (await Figures(http, "wh-berlin")).GetProperty("expectedInboundUnits").GetInt32());
         Assert.Equal(0, (await Figures(http, "wh-paris")).GetProperty("expectedInboundUnits").GetInt32());
+        await ReadModelFindsAsync(http, "/v1/rmas?warehouse=wh-berlin", "RMA-9");
 
         await Step(http, "label", new { carrier = "UPS", trackingNumber = "1Z9" });
         await Step(http, "carrier-events", new { kind = "Delivered" });
@@ -182,6 +183,26 @@ public sealed class WarehouseSupplierApiTests(EmbeddedApiSilo api) : IAsyncLifet
 
     private static async Task<JsonElement> Figures(HttpClient http, string warehouseId) =>
         (await http.GetFromJsonAsync<JsonElement>($"/v1/warehouses/{warehouseId}")).GetProperty("figures");
+
+    /// <summary>The read model is projected asynchronously from the event log: poll until the return shows up.</summary>
+    private static async Task ReadModelFindsAsync(HttpClient http, string path, string rmaId)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var last = "";
+        while (DateTime.UtcNow < deadline)
+        {
+            var page = await http.GetFromJsonAsync<JsonElement>(path);
+            if (page.GetProperty("items").EnumerateArray().Any(i => i.GetProperty("rmaId").GetString() == rmaId))
+            {
+                return;
+            }
+
+            last = page.ToString();
+            await Task.Delay(200);
+        }
+
+        Assert.Fail($"the read model did not list {rmaId} under {path}: {last}");
+    }
 
     private static Task<JsonElement> Step(HttpClient http, string action, object body) =>
         Json(Expect(HttpStatusCode.OK, http.PostAsJsonAsync($"/v1/rmas/RMA-9/{action}", body)));
