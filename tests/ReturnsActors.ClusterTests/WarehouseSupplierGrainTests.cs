@@ -90,6 +90,19 @@ public class WarehouseSupplierGrainTests(ClusterFixture fixture)
         Assert.Equal(2, cheap.ExpectedInboundUnits);
         Assert.False(cheap.AcceptingRoutes);
         Assert.Equal(1, (await Warehouse(tenant, "wh-dear").GetAsync())!.Figures.ExpectedInboundUnits);
+
+        // Reloaded from storage, the warehouse and the directory still know: the next return goes to wh-dear too.
+        await fixture.Cluster.DeactivateAsync(Warehouse(tenant, "wh-cheap"));
+        await fixture.Cluster.DeactivateAsync(fixture.Client.GetGrain<IWarehouseDirectoryGrain>(tenant));
+        Assert.Equal(2, (await Warehouse(tenant, "wh-cheap").GetAsync())!.Figures.ExpectedInboundUnits);
+        Assert.Equal("wh-dear", (await (await AuthorizedShirtReturnAsync(tenant)).GetAsync())!.WarehouseId);
+
+        // Goods that arrive at the other dock move the return's figures there.
+        Ok(await first.RecordReceiptAsync(new RecordReceipt(Id(), "warehouse:w", [new ReceivedLine("L1", 1)], Warehouse: "wh-dear")));
+        Assert.Equal(1, (await Warehouse(tenant, "wh-cheap").GetAsync())!.Figures.ExpectedInboundUnits);
+        var dear = (await Warehouse(tenant, "wh-dear").GetAsync())!.Figures;
+        Assert.Equal(1, dear.ReceivedUnits);
+        Assert.Equal(1, dear.BacklogUnits);
     }
 
     [Fact]

@@ -209,6 +209,18 @@ public class RmaRoutingTests
     }
 
     [Fact]
+    public void Receipt_AtAnotherDockThanRouted_MovesTheReturnToThatWarehouse()
+    {
+        var state = Fixtures.Authorized();
+        RmaMachine.RecordRoute(state, new RouteDecision("wh-1", ["route.cost"], "cheapest"), Fixtures.T0, "route:1");
+
+        var outcome = Fixtures.Ok(state, new RecordReceipt(Fixtures.NewId(), "warehouse:w", [new ReceivedLine("L1", 2)], Warehouse: "wh-2"));
+
+        Assert.Equal("wh-2", RmaMachine.ToView(state).WarehouseId);
+        Assert.Contains("\"previousWarehouse\":\"wh-1\"", outcome.Events.Single(e => e.Type == "receipt.recorded").DataJson);
+    }
+
+    [Fact]
     public void Reroute_AfterGoodsArrived_IsRefused()
     {
         var state = Fixtures.Received();

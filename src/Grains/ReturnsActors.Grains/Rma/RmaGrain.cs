@@ -276,6 +276,11 @@ public sealed class RmaGrain(
                         var units = data.RootElement.GetProperty("lines").EnumerateArray()
                             .Where(l => !(l.TryGetProperty("wrongItem", out var w) && w.ValueKind == JsonValueKind.True))
                             .Sum(l => l.TryGetProperty("quantity", out var q) ? q.GetInt32() : 0);
+                        if (data.RootElement.TryGetProperty("previousWarehouse", out var prev) && prev.ValueKind == JsonValueKind.String)
+                        {
+                            reports.Add((prev.GetString()!, new WarehouseReportItem(rmaId, e.Seq, WarehouseReportKind.Unrouted, 0, e.OccurredAt)));
+                        }
+
                         reports.Add((warehouse, new WarehouseReportItem(rmaId, e.Seq, WarehouseReportKind.Received, units, e.OccurredAt)));
                     }
 

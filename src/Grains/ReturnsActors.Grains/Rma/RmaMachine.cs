@@ -653,7 +653,15 @@ public static class RmaMachine
             StartDeadline(tx, StageReceive, s.Policy.Sla.ReceiveHours);
         }
 
-        tx.Raise("receipt.recorded", new { warehouse = c.Warehouse, final = c.Final, status = s.Status, lines = results });
+        // Goods of a routed return that arrive at another dock belong to that dock's figures from now on.
+        string? previousWarehouse = null;
+        if (s.WarehouseId is not null && !string.IsNullOrWhiteSpace(c.Warehouse) && c.Warehouse.Trim() != s.WarehouseId)
+        {
+            previousWarehouse = s.WarehouseId;
+            s.WarehouseId = c.Warehouse.Trim();
+        }
+
+        tx.Raise("receipt.recorded", new { warehouse = c.Warehouse, previousWarehouse, final = c.Final, status = s.Status, lines = results });
         foreach (var (kind, reason) in exceptions)
         {
             CreateTask(tx, TaskQueues.InspectionException, kind, reason, [$"receipt.{kind}"]);
