@@ -173,6 +173,7 @@ public class VendorClaimTests
         Assert.False(first);
         Assert.True(second);
         Assert.Equal(T0, claim.SubmittedAt);
+        Assert.Single(claim.History, h => h.Type == "vendor_claim.submitted" && h.Actor == "f");
     }
 
     [Fact]

@@ -104,7 +104,7 @@ public static class ClaimBook
 
         var rejection = (a.Action ?? "").Trim().ToLowerInvariant() switch
         {
-            "submit" => Submit(s, c, now),
+            "submit" => Submit(s, c, a, now),
             "acknowledge" => Acknowledge(c, a, now),
             "ship" => Ship(c, a, now),
             "credit" => Credit(c, a, now),
@@ -114,16 +114,12 @@ public static class ClaimBook
             "cancel" => Cancel(s, c, a, now),
             _ => Rejection.Invalid("claim.unknown_action", $"Unknown action '{a.Action}'."),
         };
-        if (rejection is null)
+        if (rejection is null && !string.IsNullOrWhiteSpace(a.CommandId))
         {
-            c.History[^1] = c.History[^1] with { Actor = a.Actor };
-            if (!string.IsNullOrWhiteSpace(a.CommandId))
+            c.AppliedCommands.Add(a.CommandId);
+            if (c.AppliedCommands.Count > MaxAppliedCommands)
             {
-                c.AppliedCommands.Add(a.CommandId);
-                if (c.AppliedCommands.Count > MaxAppliedCommands)
-                {
-                    c.AppliedCommands.RemoveAt(0);
-                }
+                c.AppliedCommands.RemoveAt(0);
             }
         }
 
@@ -184,7 +180,7 @@ public static class ClaimBook
 
     public static string LineKey(string rmaId, string lineId) => $"{rmaId}/{lineId}";
 
-    private static Rejection? Submit(SupplierState s, VendorClaimState c, DateTimeOffset now)
+    private static Rejection? Submit(SupplierState s, VendorClaimState c, ClaimAction a, DateTimeOffset now)
     {
         if (Illegal(c, "submit", VendorClaimStatus.Draft) is { } r)
         {
@@ -209,7 +205,7 @@ public static class ClaimBook
         c.Status = VendorClaimStatus.Submitted;
         c.SubmittedAt = now;
         c.AckDueAt = now + TimeSpan.FromHours(s.AckSlaHours);
-        History(c, "vendor_claim.submitted", now, "", $"Acknowledgement due {c.AckDueAt:O}.");
+        History(c, "vendor_claim.submitted", now, a.Actor, $"Acknowledgement due {c.AckDueAt:O}.");
         return null;
     }
 
@@ -228,7 +224,7 @@ public static class ClaimBook
 
         c.Status = VendorClaimStatus.Acknowledged;
         c.VendorRmaNumber = a.Reference.Trim();
-        History(c, "vendor_claim.acknowledged", now, "", $"Vendor RMA {c.VendorRmaNumber}.");
+        History(c, "vendor_claim.acknowledged", now, a.Actor, $"Vendor RMA {c.VendorRmaNumber}.");
         return null;
     }
 
@@ -241,7 +237,7 @@ public static class ClaimBook
 
         c.Status = VendorClaimStatus.Shipped;
         c.TrackingNumber = string.IsNullOrWhiteSpace(a.Reference) ? null : a.Reference.Trim();
-        History(c, "vendor_claim.shipped", now, "", c.TrackingNumber);
+        History(c, "vendor_claim.shipped", now, a.Actor, c.TrackingNumber);
         return null;
     }
 
@@ -272,7 +268,7 @@ public static class ClaimBook
             c.Status = VendorClaimStatus.PartiallyCredited;
         }
 
-        History(c, c.Status == VendorClaimStatus.Credited ? "vendor_claim.credited" : "vendor_claim.partially_credited", now, "",
+        History(c, c.Status == VendorClaimStatus.Credited ? "vendor_claim.credited" : "vendor_claim.partially_credited", now, a.Actor,
             $"{amount:0.00} {c.Currency}{(string.IsNullOrWhiteSpace(a.Reference) ? "" : $" (credit note {a.Reference.Trim()})")}; credited {c.CreditedAmount:0.00} of {c.ClaimedAmount:0.00}.");
         return null;
     }
@@ -287,7 +283,7 @@ public static class ClaimBook
         c.Status = VendorClaimStatus.Rejected;
         c.RejectionReason = a.Reason;
         c.ClosedAt = now;
-        History(c, "vendor_claim.rejected", now, "", a.Reason);
+        History(c, "vendor_claim.rejected", now, a.Actor, a.Reason);
         return null;
     }
 
@@ -311,7 +307,7 @@ public static class ClaimBook
         c.DisputeOpen = true;
         c.DisputeReason = a.Reason.Trim();
         c.ClosedAt = null;
-        History(c, "vendor_claim.disputed", now, "", c.DisputeReason);
+        History(c, "vendor_claim.disputed", now, a.Actor, c.DisputeReason);
         return null;
     }
 
@@ -327,7 +323,7 @@ public static class ClaimBook
         c.DisputeOpen = false;
         c.Status = VendorClaimStatus.WrittenOff;
         c.ClosedAt = now;
-        History(c, "vendor_claim.written_off", now, "", $"{c.WrittenOffAmount:0.00} {c.Currency} written off. {a.Reason}".Trim());
+        History(c, "vendor_claim.written_off", now, a.Actor, $"{c.WrittenOffAmount:0.00} {c.Currency} written off. {a.Reason}".Trim());
         return null;
     }
 
@@ -345,7 +341,7 @@ public static class ClaimBook
             s.LineOwners.Remove(LineKey(line.RmaId, line.LineId));
         }
 
-        History(c, "vendor_claim.cancelled", now, "", a.Reason);
+        History(c, "vendor_claim.cancelled", now, a.Actor, a.Reason);
         return null;
     }
 

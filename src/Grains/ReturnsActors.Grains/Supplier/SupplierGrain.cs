@@ -16,6 +16,9 @@ public sealed class SupplierGrain(
     private static readonly TimeSpan _minReminderDelay = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan _reminderRetryPeriod = TimeSpan.FromHours(1);
 
+    private DateTimeOffset? _reminderDueAt;
+    private bool _reminderSynced;
+
     private bool Exists => state.State.Registered || state.State.Claims.Count > 0;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -134,18 +137,28 @@ public sealed class SupplierGrain(
     private async Task ScheduleAsync()
     {
         var next = ClaimBook.NextAckDue(state.State);
+        // After (re)activation the registered reminder is unknown, so reconcile once before trusting the cache.
+        if (_reminderSynced && next == _reminderDueAt)
+        {
+            return;
+        }
+
         if (next is null)
         {
             if (await this.GetReminder(ReminderName) is { } existing)
             {
                 await this.UnregisterReminder(existing);
             }
-
-            return;
+        }
+        else
+        {
+            var delay = next.Value - time.GetUtcNow();
+            // The hourly period is a safety net: a lost tick is retried, and the catch-up is idempotent.
+            await this.RegisterOrUpdateReminder(ReminderName, delay < _minReminderDelay ? _minReminderDelay : delay, _reminderRetryPeriod);
         }
 
-        var delay = next.Value - time.GetUtcNow();
-        await this.RegisterOrUpdateReminder(ReminderName, delay < _minReminderDelay ? _minReminderDelay : delay, _reminderRetryPeriod);
+        _reminderDueAt = next;
+        _reminderSynced = true;
     }
 
     private ISupplierIndexGrain Index() => GrainFactory.GetGrain<ISupplierIndexGrain>(TenantId());

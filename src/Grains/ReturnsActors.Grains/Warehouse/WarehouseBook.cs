@@ -121,13 +121,18 @@ public static class WarehouseBook
     public static BacklogLevel LevelOf(WarehouseState s, DateTimeOffset now)
     {
         var units = s.Rmas.Values.Sum(t => t.BacklogUnits);
+        if (units == 0)
+        {
+            return BacklogLevel.Normal;
+        }
+
         var age = OldestBacklogAge(s, now) ?? TimeSpan.Zero;
         if (units >= s.BacklogBreachUnits || age >= TimeSpan.FromHours(s.BacklogBreachHours))
         {
-            return units == 0 ? BacklogLevel.Normal : BacklogLevel.Breached;
+            return BacklogLevel.Breached;
         }
 
-        return units > 0 && (units >= s.BacklogWarningUnits || age >= TimeSpan.FromHours(s.BacklogWarningHours)) ? BacklogLevel.Warning : BacklogLevel.Normal;
+        return units >= s.BacklogWarningUnits || age >= TimeSpan.FromHours(s.BacklogWarningHours) ? BacklogLevel.Warning : BacklogLevel.Normal;
     }
 
     /// <summary>Moves the backlog level to what the figures say and returns the event raised by the move, if any.</summary>
