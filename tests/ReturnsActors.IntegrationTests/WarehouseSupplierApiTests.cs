@@ -10,20 +10,28 @@ namespace ReturnsActors.IntegrationTests;
 /// supplier ends as a credited vendor claim (Cluster profile: real PostgreSQL, Redis and silo process), and another
 /// tenant's warehouses, suppliers and claims are 404 (the shared Embedded silo).</summary>
 [Collection(ClusterProcessCollection.Name)]
-public sealed class WarehouseSupplierApiTests(EmbeddedApiSilo api) : IAsyncLifetime
+public sealed class WarehouseSupplierApiTests(EmbeddedApiSilo api)
 {
     private const string AdminKey = "ra_warehouse_test_admin_key_0123456789";
-    private string _database = "";
-
-    public async Task InitializeAsync() => _database = await TestEnvironment.CreateDatabaseAsync("ra_warehouse");
-
-    public Task DisposeAsync() => TestEnvironment.DropDatabaseAsync(_database);
 
     [Fact]
     [Trait("Category", "Slow")]
     public async Task DefectiveReturn_IsRouted_Received_Inspected_SentToVendor_AndItsClaimCredited_WithMatchingFigures()
     {
-        await using var silo = SiloProcess.Start(SiloProcess.ClusterSettings(_database, $"warehouse-{Guid.NewGuid():N}", AdminKey));
+        var database = await TestEnvironment.CreateDatabaseAsync("ra_warehouse");
+        try
+        {
+            await DefectiveReturnToCreditedClaimAsync(database);
+        }
+        finally
+        {
+            await TestEnvironment.DropDatabaseAsync(database);
+        }
+    }
+
+    private static async Task DefectiveReturnToCreditedClaimAsync(string database)
+    {
+        await using var silo = SiloProcess.Start(SiloProcess.ClusterSettings(database, $"warehouse-{Guid.NewGuid():N}", AdminKey));
         await silo.WaitReadyAsync();
         var http = new HttpClient { BaseAddress = silo.Http.BaseAddress };
         http.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
@@ -95,7 +103,7 @@ public sealed class WarehouseSupplierApiTests(EmbeddedApiSilo api) : IAsyncLifet
         Assert.Equal(840m, supplier.GetProperty("allowanceRemaining").GetProperty("amount").GetDecimal());
 
         // The routing decision is on the return's audit trail in PostgreSQL, with the rules that decided it.
-        await using var connection = new NpgsqlConnection(_database);
+        await using var connection = new NpgsqlConnection(database);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("SELECT rule_ids, data_json FROM rma_events WHERE tenant_id = 'acme' AND rma_id = 'RMA-9' AND type = 'return.routed'", connection);
         await using var reader = await command.ExecuteReaderAsync();
