@@ -18,8 +18,10 @@ using ReturnsActors.Api.Orders;
 using ReturnsActors.Api.Problems;
 using ReturnsActors.Api.ReturnPolicies;
 using ReturnsActors.Api.Rmas;
+using ReturnsActors.Api.Suppliers;
 using ReturnsActors.Api.Tasks;
 using ReturnsActors.Api.Tenants;
+using ReturnsActors.Api.Warehouses;
 
 namespace ReturnsActors.Api;
 
@@ -100,6 +102,8 @@ public static class ReturnsApi
         app.MapOrders();
         app.MapTasks();
         app.MapPolicies();
+        app.MapWarehouses();
+        app.MapSuppliers();
         return app;
     }
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using ReturnsActors.Grains.Orders;
 using ReturnsActors.Grains.Rma;
 using ReturnsActors.Grains.Stock;
+using ReturnsActors.Grains.Warehouses;
 
 namespace ReturnsActors.Grains;
 
@@ -20,6 +21,7 @@ public static class ReturnsGrainsServiceCollectionExtensions
         services.TryAddSingleton<IRmaEventLog>(sp => sp.GetRequiredService<InMemoryRmaEventLog>());
         services.TryAddSingleton<InMemoryStockSource>();
         services.TryAddSingleton<IStockSource>(sp => sp.GetRequiredService<InMemoryStockSource>());
+        services.AddOptions<WarehouseReportingOptions>();
         return services;
     }
 }

@@ -12,9 +12,13 @@ using ReturnsActors.Grains.Orders;
 namespace ReturnsActors.Api.Orders;
 
 /// <summary>An order as a shop or ERP sends it, to check returns against.</summary>
-public sealed record OrderRequest(string? Channel, DateTimeOffset? DeliveredAt, string? Currency, string? BusinessUnit, IReadOnlyList<OrderLineRequest>? Lines);
+/// <remarks><c>Region</c> is the customer's region (e.g. DE): returns are routed to a warehouse that serves it.</remarks>
+public sealed record OrderRequest(string? Channel, DateTimeOffset? DeliveredAt, string? Currency, string? BusinessUnit, IReadOnlyList<OrderLineRequest>? Lines, string? Region = null);
 
-public sealed record OrderLineRequest(string? OrderLineId, string? Sku, string? Category, int Quantity, decimal UnitPrice, IReadOnlyList<string>? SerialNumbers);
+/// <summary>One order line.</summary>
+/// <remarks><c>SupplierId</c> is who a defective unit of this line is claimed back from.</remarks>
+public sealed record OrderLineRequest(string? OrderLineId, string? Sku, string? Category, int Quantity, decimal UnitPrice, IReadOnlyList<string>? SerialNumbers,
+    string? SupplierId = null);
 
 /// <summary><c>/v1/orders</c>: loads the order catalog returns are checked against.</summary>
 internal static class OrdersApi
@@ -42,8 +46,9 @@ internal static class OrdersApi
         }
 
         var order = new OrderSnapshot(tenant, orderId, request.Channel!.Trim(), request.DeliveredAt!.Value, request.Currency!.ToUpperInvariant(),
-            request.Lines!.Select(l => new OrderLine(l.OrderLineId!, l.Sku!, l.Category!, l.Quantity, l.UnitPrice, l.SerialNumbers ?? [])).ToList(),
-            request.BusinessUnit);
+            request.Lines!.Select(l => new OrderLine(l.OrderLineId!, l.Sku!, l.Category!, l.Quantity, l.UnitPrice, l.SerialNumbers ?? [],
+                string.IsNullOrWhiteSpace(l.SupplierId) ? null : l.SupplierId.Trim())).ToList(),
+            request.BusinessUnit, string.IsNullOrWhiteSpace(request.Region) ? null : request.Region.Trim().ToUpperInvariant());
         await catalog.UpsertAsync(order, cancellationToken);
         return TypedResults.Ok(order);
     }
@@ -67,6 +72,7 @@ internal static class OrdersApi
         if (orderId.Length is 0 or > 64) Add("orderId", "Must be 1 to 64 characters.");
         if (string.IsNullOrWhiteSpace(r.Channel)) Add("channel", "Required (e.g. web, store, marketplace).");
         if (r.DeliveredAt is null) Add("deliveredAt", "Required.");
+        if (r.Region is { Length: > 32 }) Add("region", "At most 32 characters.");
         if (r.Currency is not { Length: 3 } || !r.Currency.All(char.IsAsciiLetter)) Add("currency", "An ISO 4217 code such as EUR.");
         if (r.Lines is not { Count: > 0 })
         {
@@ -82,6 +88,7 @@ internal static class OrdersApi
             if (string.IsNullOrWhiteSpace(l.Category)) Add($"lines[{i}].category", "Required.");
             if (l.Quantity <= 0) Add($"lines[{i}].quantity", "Must be at least 1.");
             if (l.UnitPrice < 0) Add($"lines[{i}].unitPrice", "Must not be negative.");
+            if (l.SupplierId is { } supplier && !CallerTenant.IsValidId(supplier.Trim())) Add($"lines[{i}].supplierId", "2 to 63 lower-case letters, digits or '-'.");
         }
 
         if (r.Lines.Select(l => l.OrderLineId).Distinct().Count() != r.Lines.Count) Add("lines", "Order line ids must be unique.");

@@ -15,6 +15,9 @@ public static class RmaPolicies
     public const string Orders = "orders.load";
     public const string Work = "tasks.work";
     public const string PolicyAdmin = "policies.admin";
+    public const string WarehouseAdmin = "warehouses.admin";
+    public const string SupplierAdmin = "suppliers.admin";
+    public const string Claims = "claims.work";
 
     public static AuthorizationBuilder AddRmaPolicies(this AuthorizationBuilder builder) => builder
         .AddPolicy(Read, p => p.RequireRole(Roles.PlatformAdmin, Roles.Admin, Roles.CustomerService, Roles.Warehouse, Roles.Finance, Roles.Partner, Roles.Viewer))
@@ -25,5 +28,8 @@ public static class RmaPolicies
         .AddPolicy(Finance, p => p.RequireRole(Roles.PlatformAdmin, Roles.Admin, Roles.Finance))
         .AddPolicy(Orders, p => p.RequireRole(Roles.PlatformAdmin, Roles.Admin, Roles.Partner))
         .AddPolicy(Work, p => p.RequireRole(Roles.PlatformAdmin, Roles.Admin, Roles.CustomerService, Roles.Warehouse, Roles.Finance))
-        .AddPolicy(PolicyAdmin, p => p.RequireRole(Roles.PlatformAdmin, Roles.Admin));
+        .AddPolicy(PolicyAdmin, p => p.RequireRole(Roles.PlatformAdmin, Roles.Admin))
+        .AddPolicy(WarehouseAdmin, p => p.RequireRole(Roles.PlatformAdmin, Roles.Admin, Roles.Warehouse))
+        .AddPolicy(SupplierAdmin, p => p.RequireRole(Roles.PlatformAdmin, Roles.Admin, Roles.Finance))
+        .AddPolicy(Claims, p => p.RequireRole(Roles.PlatformAdmin, Roles.Admin, Roles.Finance, Roles.Warehouse));
 }

@@ -63,6 +63,9 @@ public interface IRmaGrain : IGrainWithStringKey
     /// <summary>Records a task assignment, completion or escalation on the audit trail (called by task queues).</summary>
     Task<RmaResult> RecordTaskActivityAsync(RecordTaskActivity command);
 
+    /// <summary>Routes a routed, not yet received return to another warehouse by the routing rules (rebalancing).</summary>
+    Task<RmaResult> RerouteAsync(RerouteRma command);
+
     /// <summary>The return, or null when it was never created.</summary>
     Task<RmaView?> GetAsync();
 

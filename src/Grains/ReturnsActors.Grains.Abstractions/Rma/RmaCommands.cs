@@ -150,3 +150,11 @@ public sealed record RecordTaskActivity(
     [property: Id(3)] string Queue,
     [property: Id(4)] TaskActivity Activity,
     [property: Id(5)] string? Detail = null) : IRmaCommand;
+
+/// <summary>Routes the return again, to another warehouse than <paramref name="ExcludeWarehouseId"/> (rebalancing). Only before anything was received.</summary>
+[GenerateSerializer, Immutable, Alias("ra.RerouteRma")]
+public sealed record RerouteRma(
+    [property: Id(0)] string CommandId,
+    [property: Id(1)] string Actor,
+    [property: Id(2)] string? ExcludeWarehouseId,
+    [property: Id(3)] string Reason) : IRmaCommand;

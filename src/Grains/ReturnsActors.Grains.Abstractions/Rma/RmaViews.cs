@@ -22,7 +22,8 @@ public sealed record RmaLineView(
     [property: Id(16)] SettlementKind? Settlement,
     [property: Id(17)] Money? SettledAmount,
     [property: Id(18)] Money? RestockingFee,
-    [property: Id(19)] Money? Deduction);
+    [property: Id(19)] Money? Deduction,
+    [property: Id(20)] string? SupplierId = null);
 
 /// <summary>A stage deadline (authorize, ship, receive, inspect, refund).</summary>
 [GenerateSerializer, Immutable, Alias("ra.DeadlineView")]
@@ -54,7 +55,9 @@ public sealed record RmaView(
     [property: Id(14)] string? TrackingNumber,
     [property: Id(15)] Money? SettlementTotal,
     [property: Id(16)] string? SettlementReference,
-    [property: Id(17)] long Version);
+    [property: Id(17)] long Version,
+    [property: Id(18)] string? WarehouseId = null,
+    [property: Id(19)] string? Region = null);
 
 /// <summary>The answer to a return command: the return after the command, or why it was refused.</summary>
 /// <param name="Rma">The return after the command.</param>

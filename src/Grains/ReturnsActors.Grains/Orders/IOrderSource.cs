@@ -10,7 +10,8 @@ public sealed record OrderSnapshot(
     DateTimeOffset DeliveredAt,
     string Currency,
     IReadOnlyList<OrderLine> Lines,
-    string? BusinessUnit = null);
+    string? BusinessUnit = null,
+    string? Region = null);
 
 /// <summary>One order line.</summary>
 public sealed record OrderLine(
@@ -19,7 +20,8 @@ public sealed record OrderLine(
     string Category,
     int Quantity,
     decimal UnitPrice,
-    IReadOnlyList<string> SerialNumbers);
+    IReadOnlyList<string> SerialNumbers,
+    string? SupplierId = null);
 
 /// <summary>Port to the system that knows orders (the silo adds a PostgreSQL implementation).</summary>
 public interface IOrderSource

@@ -3,7 +3,9 @@ using Microsoft.Extensions.Logging;
 using ReturnsActors.Grains.Orders;
 using ReturnsActors.Grains.Policies;
 using ReturnsActors.Grains.Stock;
+using ReturnsActors.Grains.Suppliers;
 using ReturnsActors.Grains.Tasks;
+using ReturnsActors.Grains.Warehouses;
 
 namespace ReturnsActors.Grains.Rma;
 
@@ -132,6 +134,14 @@ public sealed class RmaGrain(
 
     public Task<RmaResult> RecordTaskActivityAsync(RecordTaskActivity command) => RunAsync(command);
 
+    public async Task<RmaResult> RerouteAsync(RerouteRma command)
+    {
+        var decision = state.State.Created && RmaMachine.IsRoutable(state.State)
+            ? WarehouseRouting.Choose(await Directory().ListAsync(), RmaMachine.ToRouteRequest(state.State, command.ExcludeWarehouseId ?? state.State.WarehouseId))
+            : new RouteDecision(null, [], "Not routable.");
+        return await FinishAsync(RmaMachine.Reroute(state.State, command, decision, time.GetUtcNow()));
+    }
+
     public Task<RmaView?> GetAsync() => Task.FromResult(state.State.Created ? RmaMachine.ToView(state.State) : null);
 
     public Task<RmaSnapshot?> GetSnapshotAsync() => Task.FromResult(state.State.Created ? RmaMachine.ToSnapshot(state.State) : null);
@@ -213,6 +223,14 @@ public sealed class RmaGrain(
             {
                 await ApplySideEffectAsync(e);
             }
+
+            await ReportToWarehousesAsync(pending);
+            await ClaimFromSuppliersAsync(pending);
+            if (pending.Any(e => e.Type == "return.authorized"))
+            {
+                // Routing is decided here, after the authorization is durable; its events join the outbox and are drained below.
+                await RouteAsync(pending[^1].Seq);
+            }
         }
         catch (Exception ex)
         {
@@ -225,6 +243,125 @@ public sealed class RmaGrain(
         state.State.Outbox.RemoveAll(e => e.Seq <= drainedThrough);
         TrimHistory();
         await PersistAsync();
+        if (state.State.Outbox.Count > 0)
+        {
+            await DrainAsync();
+        }
+    }
+
+    private async Task RouteAsync(long authorizedThrough)
+    {
+        if (state.State.RoutingDecided || !RmaMachine.IsRoutable(state.State))
+        {
+            return;
+        }
+
+        var warehouses = await Directory().ListAsync();
+        // A tenant without warehouses does not route: returns behave as before warehouses existed.
+        if (warehouses.Count == 0)
+        {
+            return;
+        }
+
+        var decision = WarehouseRouting.Choose(warehouses, RmaMachine.ToRouteRequest(state.State));
+        RmaMachine.RecordRoute(state.State, decision, time.GetUtcNow(), $"route:{authorizedThrough}");
+    }
+
+    /// <summary>Reports the warehouse-relevant events to the warehouse they concern, through the per-silo aggregator
+    /// (never the warehouse grain itself). Completes when the warehouse applied them; retried with the outbox otherwise.</summary>
+    private async Task ReportToWarehousesAsync(IReadOnlyList<RmaEvent> events)
+    {
+        var (tenantId, rmaId) = ParseKey();
+        var reports = new List<(string Warehouse, WarehouseReportItem Item)>();
+        foreach (var e in events)
+        {
+            switch (e.Type)
+            {
+                case "return.routed":
+                    using (var data = JsonDocument.Parse(e.DataJson))
+                    {
+                        var root = data.RootElement;
+                        var units = root.GetProperty("units").GetInt32();
+                        if (root.TryGetProperty("previousWarehouse", out var prev) && prev.ValueKind == JsonValueKind.String)
+                        {
+                            reports.Add((prev.GetString()!, new WarehouseReportItem(rmaId, e.Seq, WarehouseReportKind.Unrouted, units, e.OccurredAt)));
+                        }
+
+                        reports.Add((root.GetProperty("warehouse").GetString()!, new WarehouseReportItem(rmaId, e.Seq, WarehouseReportKind.Routed, units, e.OccurredAt)));
+                    }
+
+                    break;
+                case "receipt.recorded" when state.State.WarehouseId is { } warehouse:
+                    using (var data = JsonDocument.Parse(e.DataJson))
+                    {
+                        var units = data.RootElement.GetProperty("lines").EnumerateArray()
+                            .Where(l => !(l.TryGetProperty("wrongItem", out var w) && w.ValueKind == JsonValueKind.True))
+                            .Sum(l => l.TryGetProperty("quantity", out var q) ? q.GetInt32() : 0);
+                        if (data.RootElement.TryGetProperty("previousWarehouse", out var prev) && prev.ValueKind == JsonValueKind.String)
+                        {
+                            reports.Add((prev.GetString()!, new WarehouseReportItem(rmaId, e.Seq, WarehouseReportKind.Unrouted, 0, e.OccurredAt)));
+                        }
+
+                        reports.Add((warehouse, new WarehouseReportItem(rmaId, e.Seq, WarehouseReportKind.Received, units, e.OccurredAt)));
+                    }
+
+                    break;
+                case "item.inspected" or "item.dispositioned" when state.State.WarehouseId is { } warehouse:
+                    using (var data = JsonDocument.Parse(e.DataJson))
+                    {
+                        var lineId = data.RootElement.GetProperty("lineId").GetString();
+                        var line = state.State.Lines.FirstOrDefault(l => l.LineId == lineId);
+                        var units = line?.QuantityReceived ?? 0;
+                        reports.Add((warehouse, e.Type == "item.inspected"
+                            ? new WarehouseReportItem(rmaId, e.Seq, WarehouseReportKind.Inspected, units, e.OccurredAt, lineId, line?.Grade)
+                            : new WarehouseReportItem(rmaId, e.Seq, WarehouseReportKind.Dispositioned, units, e.OccurredAt, lineId, null, line?.Disposition)));
+                    }
+
+                    break;
+                case "return.cancelled" or "return.declined" or "return.expired" when state.State.WarehouseId is { } warehouse:
+                    reports.Add((warehouse, new WarehouseReportItem(rmaId, e.Seq, WarehouseReportKind.Unrouted, 0, e.OccurredAt)));
+                    break;
+            }
+        }
+
+        if (reports.Count == 0)
+        {
+            return;
+        }
+
+        var aggregator = GrainFactory.GetGrain<IWarehouseReportAggregatorGrain>(0);
+        await Task.WhenAll(reports.GroupBy(r => r.Warehouse)
+            .Select(g => aggregator.ReportAsync($"{tenantId}/{g.Key}", g.Select(r => r.Item).ToList())));
+    }
+
+    /// <summary>Drafts vendor claim lines for lines dispositioned to vendor, at their supplier; idempotent by (rma, line).</summary>
+    private async Task ClaimFromSuppliersAsync(IReadOnlyList<RmaEvent> events)
+    {
+        var lineIds = new HashSet<string>();
+        foreach (var e in events.Where(e => e.Type == "item.dispositioned"))
+        {
+            using var data = JsonDocument.Parse(e.DataJson);
+            if (data.RootElement.TryGetProperty("lineId", out var id) && id.GetString() is { } lineId)
+            {
+                lineIds.Add(lineId);
+            }
+        }
+
+        var claimable = state.State.Lines
+            .Where(l => lineIds.Contains(l.LineId) && l.Disposition == Disposition.ReturnToVendor && l.SupplierId is not null)
+            .ToList();
+        var (tenantId, rmaId) = ParseKey();
+        foreach (var bySupplier in claimable.GroupBy(l => l.SupplierId!))
+        {
+            var outcomes = await GrainFactory.GetGrain<ISupplierGrain>($"{tenantId}/{bySupplier.Key}").AddClaimLinesAsync(bySupplier
+                .Select(l => new ClaimLineInput(rmaId, l.LineId, l.Sku, l.QuantityReceived, l.UnitPrice, l.ReasonCode, l.ReasonClass, l.Grade, l.ConditionNotes))
+                .ToList());
+            foreach (var refused in outcomes.Where(o => o.Rejection is not null))
+            {
+                logger.LogInformation("Line {Line} of return {Rma} not claimed from supplier {Supplier}: {Reason}",
+                    refused.LineId, rmaId, bySupplier.Key, refused.Rejection!.Detail);
+            }
+        }
     }
 
     private async Task ApplySideEffectAsync(RmaEvent e)
@@ -337,6 +474,8 @@ public sealed class RmaGrain(
 
         return await GrainFactory.GetGrain<IPolicyGrain>(tenantId).GetEffectiveAsync(now) ?? DefaultPolicy.Document;
     }
+
+    private IWarehouseDirectoryGrain Directory() => GrainFactory.GetGrain<IWarehouseDirectoryGrain>(ParseKey().TenantId);
 
     private IOrderLedgerGrain Ledger(string orderId) => GrainFactory.GetGrain<IOrderLedgerGrain>($"{ParseKey().TenantId}/{orderId}");
 

@@ -1,6 +1,7 @@
 using ReturnsActors.Grains.Orders;
 using ReturnsActors.Grains.Policies;
 using ReturnsActors.Grains.Tasks;
+using ReturnsActors.Grains.Warehouses;
 
 namespace ReturnsActors.Grains.Rma;
 
@@ -149,6 +150,7 @@ public static class RmaMachine
                 UnitPrice = new Money(orderLine.UnitPrice, order.Currency),
                 ReasonCode = r.ReasonCode ?? "",
                 ReasonClass = r.ReasonClass,
+                SupplierId = string.IsNullOrWhiteSpace(orderLine.SupplierId) ? null : orderLine.SupplierId.Trim(),
             });
         }
 
@@ -163,6 +165,7 @@ public static class RmaMachine
         s.RmaId = ctx.RmaId;
         s.OrderId = order.OrderId;
         s.Channel = order.Channel;
+        s.Region = string.IsNullOrWhiteSpace(order.Region) ? null : order.Region.Trim().ToUpperInvariant();
         s.OrderDeliveredAt = order.DeliveredAt;
         s.Policy = policy;
         s.Lines = lines;
@@ -320,9 +323,10 @@ public static class RmaMachine
         return new RmaView(s.TenantId, s.RmaId, s.OrderId, s.Channel, s.Status, s.OnHold, s.HoldReason,
             s.Lines.Select(l => new RmaLineView(l.LineId, l.OrderLineId, l.Sku, l.Category, l.Quantity, l.SerialNumbers.ToList(), l.UnitPrice,
                 l.ReasonCode, l.ReasonClass, l.Acceptance, l.Logistics, l.Receipt, l.QuantityReceived, l.SerialMismatch, l.Grade,
-                l.Disposition, l.Settlement, l.SettledAmount, l.RestockingFee, l.Deduction)).ToList(),
+                l.Disposition, l.Settlement, l.SettledAmount, l.RestockingFee, l.Deduction, l.SupplierId)).ToList(),
             s.Deadlines.Select(d => new DeadlineView(d.Stage, d.StartedAt, d.DueAt, d.WarnedAt, d.BreachedAt, d.CompletedAt)).ToList(),
-            s.Policy.Version, s.CreatedAt, s.UpdatedAt, s.OrderDeliveredAt, s.Carrier, s.TrackingNumber, settled, s.SettlementReference, s.LastSeq);
+            s.Policy.Version, s.CreatedAt, s.UpdatedAt, s.OrderDeliveredAt, s.Carrier, s.TrackingNumber, settled, s.SettlementReference, s.LastSeq,
+            s.WarehouseId, s.Region);
     }
 
     /// <summary>The return reduced to what policy decisions depend on, for dry runs.</summary>
@@ -330,6 +334,78 @@ public static class RmaMachine
         new(s.RmaId, s.Channel, s.OrderDeliveredAt, s.CreatedAt,
             s.Lines.Select(l => new RmaSnapshotLine(l.LineId, l.Category, l.Quantity, l.UnitPrice, l.ReasonClass, l.SerialNumbers.Count, l.Grade)).ToList(),
             s.FraudSignal);
+
+    /// <summary>The statuses in which a return may still be routed: authorized and nothing received yet.</summary>
+    public static bool IsRoutable(RmaState s) =>
+        s.Status is RmaStatus.Authorized or RmaStatus.AwaitingShipment or RmaStatus.InTransit or RmaStatus.Delivered
+        && s.Lines.All(l => l.QuantityReceived == 0 && l.Receipt == LineReceipt.Pending);
+
+    /// <summary>What routing needs to know about the return.</summary>
+    public static RouteRequest ToRouteRequest(RmaState s, string? excludeWarehouseId = null)
+    {
+        var accepted = s.Lines.Where(l => l.Acceptance == LineAcceptance.Accepted).ToList();
+        return new RouteRequest(s.Region, accepted.Select(l => l.Category).Distinct().ToList(), accepted.Sum(l => l.Quantity),
+            accepted.Any(l => l.ReasonClass is ReasonClass.Defect or ReasonClass.Warranty), excludeWarehouseId);
+    }
+
+    /// <summary>Records the routing decision made after authorization: <c>return.routed</c> with the rules that decided it,
+    /// or <c>return.unroutable</c> when no warehouse qualifies. Decided once; rebalancing uses <see cref="Reroute"/>.</summary>
+    public static RmaOutcome RecordRoute(RmaState s, RouteDecision decision, DateTimeOffset now, string commandId)
+    {
+        if (!s.Created || s.RoutingDecided || !IsRoutable(s))
+        {
+            return new RmaOutcome(null, []);
+        }
+
+        var tx = new Tx(s, now, SystemActor, commandId);
+        s.RoutingDecided = true;
+        RaiseRoute(tx, decision, null);
+        return new RmaOutcome(null, tx.Events);
+    }
+
+    /// <summary>Moves a routed, not yet received return to the warehouse <paramref name="decision"/> chose (rebalancing).</summary>
+    public static RmaOutcome Reroute(RmaState s, RerouteRma cmd, RouteDecision decision, DateTimeOffset now)
+    {
+        if (!s.Created)
+        {
+            return Rejected(Rejection.NotFound("rma.not_found", "The return does not exist."));
+        }
+
+        if (TryReplay(s, cmd) is { } replay)
+        {
+            return replay;
+        }
+
+        if (!IsRoutable(s) || s.WarehouseId is null)
+        {
+            return Refuse(s, cmd, Rejection.Conflict("rma.not_reroutable", $"Only a routed return with nothing received can be rerouted; this one is {s.Status}."));
+        }
+
+        if (decision.WarehouseId is null || decision.WarehouseId == s.WarehouseId)
+        {
+            return Refuse(s, cmd, Rejection.Conflict("route.no_alternative", decision.Reason));
+        }
+
+        var tx = new Tx(s, now, cmd);
+        RaiseRoute(tx, decision with { RuleIds = [.. decision.RuleIds, "route.rebalance"] }, cmd.Reason);
+        Remember(s, cmd, null);
+        return new RmaOutcome(null, tx.Events);
+    }
+
+    private static void RaiseRoute(Tx tx, RouteDecision decision, string? note)
+    {
+        var s = tx.State;
+        var units = s.Lines.Where(l => l.Acceptance == LineAcceptance.Accepted).Sum(l => l.Quantity);
+        if (decision.WarehouseId is null)
+        {
+            tx.Raise("return.unroutable", new { reason = decision.Reason, units }, decision.RuleIds);
+            return;
+        }
+
+        var previous = s.WarehouseId;
+        s.WarehouseId = decision.WarehouseId;
+        tx.Raise("return.routed", new { warehouse = decision.WarehouseId, previousWarehouse = previous, units, reason = decision.Reason, note }, decision.RuleIds);
+    }
 
     // ---- transitions ----
 
@@ -600,7 +676,15 @@ public static class RmaMachine
             StartDeadline(tx, StageReceive, s.Policy.Sla.ReceiveHours);
         }
 
-        tx.Raise("receipt.recorded", new { warehouse = c.Warehouse, final = c.Final, status = s.Status, lines = results });
+        // Goods of a routed return that arrive at another dock belong to that dock's figures from now on.
+        string? previousWarehouse = null;
+        if (s.WarehouseId is not null && !string.IsNullOrWhiteSpace(c.Warehouse) && c.Warehouse.Trim() != s.WarehouseId)
+        {
+            previousWarehouse = s.WarehouseId;
+            s.WarehouseId = c.Warehouse.Trim();
+        }
+
+        tx.Raise("receipt.recorded", new { warehouse = c.Warehouse, previousWarehouse, final = c.Final, status = s.Status, lines = results });
         foreach (var (kind, reason) in exceptions)
         {
             CreateTask(tx, TaskQueues.InspectionException, kind, reason, [$"receipt.{kind}"]);

@@ -39,6 +39,12 @@ public sealed class RmaState
     [Id(26)] public string ChainAnchorHash { get; set; } = AuditChain.GenesisHash;
     /// <summary>Bounded (<see cref="RmaMachine.MaxRecentCommands"/>) map of command ids to their answers.</summary>
     [Id(27)] public List<CommandRecord> RecentCommands { get; set; } = [];
+    /// <summary>The customer's region, copied from the order; routing matches it against warehouse regions.</summary>
+    [Id(28)] public string? Region { get; set; }
+    /// <summary>The warehouse the return is routed to (set by routing, moved by rebalancing).</summary>
+    [Id(29)] public string? WarehouseId { get; set; }
+    /// <summary>Routing was decided (routed or found unroutable), so a re-drained authorization does not route twice.</summary>
+    [Id(30)] public bool RoutingDecided { get; set; }
 }
 
 [GenerateSerializer, Alias("ra.RmaLineState")]
@@ -67,6 +73,8 @@ public sealed class RmaLineState
     [Id(20)] public Money? SettledAmount { get; set; }
     [Id(21)] public Money? RestockingFee { get; set; }
     [Id(22)] public Money? Deduction { get; set; }
+    /// <summary>The supplier of the order line, copied from the order; a return-to-vendor disposition is claimed from it.</summary>
+    [Id(23)] public string? SupplierId { get; set; }
 
     /// <summary>Something physical arrived for this line that needs inspection.</summary>
     public bool IsInspectable => Acceptance == LineAcceptance.Accepted && (QuantityReceived > 0 || Receipt == LineReceipt.WrongItem);

@@ -10,7 +10,8 @@ internal sealed class PostgresOrderSource(NpgsqlDataSource dataSource) : IOrderS
     {
         await using var command = dataSource.CreateCommand("""
             SELECT o.channel, o.delivered_at, o.currency, o.business_unit,
-                   l.order_line_id, l.sku, l.category, l.quantity, l.unit_price, l.serial_numbers
+                   l.order_line_id, l.sku, l.category, l.quantity, l.unit_price, l.serial_numbers,
+                   o.region, l.supplier_id
             FROM orders o JOIN order_lines l ON l.tenant_id = o.tenant_id AND l.order_id = o.order_id
             WHERE o.tenant_id = @tenant AND o.order_id = @order
             ORDER BY l.order_line_id
@@ -23,9 +24,10 @@ internal sealed class PostgresOrderSource(NpgsqlDataSource dataSource) : IOrderS
         while (await reader.ReadAsync(cancellationToken))
         {
             order ??= new OrderSnapshot(tenantId, orderId, reader.GetString(0), new DateTimeOffset(reader.GetDateTime(1), TimeSpan.Zero),
-                reader.GetString(2).Trim(), lines, reader.IsDBNull(3) ? null : reader.GetString(3));
+                reader.GetString(2).Trim(), lines, reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.IsDBNull(10) ? null : reader.GetString(10));
             lines.Add(new OrderLine(reader.GetString(4), reader.GetString(5), reader.GetString(6), reader.GetInt32(7),
-                reader.GetDecimal(8), reader.GetFieldValue<string[]>(9)));
+                reader.GetDecimal(8), reader.GetFieldValue<string[]>(9), reader.IsDBNull(11) ? null : reader.GetString(11)));
         }
 
         return order;
@@ -36,11 +38,11 @@ internal sealed class PostgresOrderSource(NpgsqlDataSource dataSource) : IOrderS
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
         await using (var upsert = new NpgsqlCommand("""
-            INSERT INTO orders (tenant_id, order_id, channel, delivered_at, currency, business_unit, loaded_at)
-            VALUES (@tenant, @order, @channel, @delivered, @currency, @bu, now())
+            INSERT INTO orders (tenant_id, order_id, channel, delivered_at, currency, business_unit, region, loaded_at)
+            VALUES (@tenant, @order, @channel, @delivered, @currency, @bu, @region, now())
             ON CONFLICT (tenant_id, order_id) DO UPDATE
             SET channel = EXCLUDED.channel, delivered_at = EXCLUDED.delivered_at, currency = EXCLUDED.currency,
-                business_unit = EXCLUDED.business_unit, loaded_at = now()
+                business_unit = EXCLUDED.business_unit, region = EXCLUDED.region, loaded_at = now()
             """, connection, tx))
         {
             upsert.Parameters.AddWithValue("tenant", order.TenantId);
@@ -49,6 +51,7 @@ internal sealed class PostgresOrderSource(NpgsqlDataSource dataSource) : IOrderS
             upsert.Parameters.AddWithValue("delivered", order.DeliveredAt.UtcDateTime);
             upsert.Parameters.AddWithValue("currency", order.Currency);
             upsert.Parameters.AddWithValue("bu", (object?)order.BusinessUnit ?? DBNull.Value);
+            upsert.Parameters.AddWithValue("region", (object?)order.Region ?? DBNull.Value);
             await upsert.ExecuteNonQueryAsync(cancellationToken);
         }
 
@@ -60,9 +63,9 @@ internal sealed class PostgresOrderSource(NpgsqlDataSource dataSource) : IOrderS
         }
 
         await using (var lines = new NpgsqlCommand("""
-            INSERT INTO order_lines (tenant_id, order_id, order_line_id, sku, category, quantity, unit_price, serial_numbers)
-            SELECT @tenant, @order, l.id, l.sku, l.category, l.qty, l.price, string_to_array(l.serials, E'\x1f')
-            FROM unnest(@ids, @skus, @categories, @qtys, @prices, @serials) AS l(id, sku, category, qty, price, serials)
+            INSERT INTO order_lines (tenant_id, order_id, order_line_id, sku, category, quantity, unit_price, serial_numbers, supplier_id)
+            SELECT @tenant, @order, l.id, l.sku, l.category, l.qty, l.price, string_to_array(l.serials, E'\x1f'), NULLIF(l.supplier, '')
+            FROM unnest(@ids, @skus, @categories, @qtys, @prices, @serials, @suppliers) AS l(id, sku, category, qty, price, serials, supplier)
             """, connection, tx))
         {
             lines.Parameters.AddWithValue("tenant", order.TenantId);
@@ -73,6 +76,7 @@ internal sealed class PostgresOrderSource(NpgsqlDataSource dataSource) : IOrderS
             lines.Parameters.AddWithValue("qtys", order.Lines.Select(l => l.Quantity).ToArray());
             lines.Parameters.AddWithValue("prices", order.Lines.Select(l => l.UnitPrice).ToArray());
             lines.Parameters.AddWithValue("serials", order.Lines.Select(l => string.Join('\x1f', l.SerialNumbers)).ToArray());
+            lines.Parameters.AddWithValue("suppliers", order.Lines.Select(l => l.SupplierId ?? "").ToArray());
             await lines.ExecuteNonQueryAsync(cancellationToken);
         }
 

@@ -71,7 +71,8 @@ internal sealed partial class RmaProjector : BackgroundService
                     var view = await _grains.GetGrain<IRmaGrain>($"{change.Key.TenantId}/{change.Key.RmaId}").GetAsync();
                     if (view is not null)
                     {
-                        await _readModel.UpsertAsync(view, change.LastOrDefault(c => c.Warehouse is not null)?.Warehouse, stoppingToken);
+                        // The warehouse that received the goods, else the one the return is routed to.
+                        await _readModel.UpsertAsync(view, change.LastOrDefault(c => c.Warehouse is not null)?.Warehouse ?? view.WarehouseId, stoppingToken);
                     }
                 }
 
@@ -90,10 +91,10 @@ internal sealed partial class RmaProjector : BackgroundService
         }
     }
 
-    /// <summary>The warehouse named by a receipt event's data, if any.</summary>
+    /// <summary>The warehouse named by a receipt or routing event's data, if any.</summary>
     internal static string? WarehouseOf(string type, string dataJson)
     {
-        if (type != "receipt.recorded")
+        if (type is not ("receipt.recorded" or "return.routed"))
         {
             return null;
         }

@@ -1,0 +1,158 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using ReturnsActors.Api.Problems;
+using ReturnsActors.Api.Rmas;
+using ReturnsActors.Api.Tenancy;
+using ReturnsActors.Grains;
+using ReturnsActors.Grains.Suppliers;
+
+namespace ReturnsActors.Api.Suppliers;
+
+/// <summary>Registers a supplier or updates its terms.</summary>
+public sealed record SupplierRequest(string? Name, string? Currency, decimal? AllowanceCap, int ConsolidationWindowDays = 7, int AckSlaHours = 72);
+
+/// <summary>A claim action: <c>reference</c> is the vendor RMA number (acknowledge), tracking number (ship) or credit note (credit).</summary>
+public sealed record ClaimActionRequest(string? Reference, decimal? Amount, string? Reason);
+
+
+/// <summary><c>/v1/suppliers</c>: suppliers, their recovery figures and their vendor claims.</summary>
+internal static class SuppliersApi
+{
+    private static readonly string[] _actions = ["submit", "acknowledge", "ship", "credit", "reject", "dispute", "write-off", "cancel"];
+
+    public static RouteGroupBuilder MapSuppliers(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/suppliers").WithTags("Suppliers").RequireAuthorization(RmaPolicies.Read);
+        group.MapGet("/", ListAsync).WithName("ListSuppliers").WithSummary("The tenant's registered suppliers with their recovery figures");
+        group.MapPut("/{supplierId}", PutAsync).WithName("PutSupplier").WithSummary("Register a supplier or update its allowance cap, consolidation window and acknowledgement SLA")
+            .RequireAuthorization(RmaPolicies.SupplierAdmin);
+        group.MapGet("/{supplierId}", GetAsync).WithName("GetSupplier").WithSummary("A supplier with claimed, credited and outstanding value, recovery rate and claim aging");
+        group.MapGet("/{supplierId}/claims", ClaimsAsync).WithName("ListVendorClaims").WithSummary("The supplier's vendor claims, newest first, optionally by status");
+        group.MapGet("/{supplierId}/claims/{claimId}", ClaimAsync).WithName("GetVendorClaim").WithSummary("One vendor claim");
+        foreach (var action in _actions)
+        {
+            group.MapPost($"/{{supplierId}}/claims/{{claimId}}/{action}", (string supplierId, string claimId, ClaimActionRequest? request, HttpContext http, IGrainFactory grains) =>
+                    ActAsync(supplierId, claimId, action, request, http, grains))
+                .WithName($"VendorClaim_{action}").WithSummary($"{action} a vendor claim").RequireAuthorization(RmaPolicies.Claims);
+        }
+
+        return group;
+    }
+
+    private static async Task<Results<Created<SupplierView>, Ok<SupplierView>, ProblemHttpResult>> PutAsync(
+        string supplierId, SupplierRequest request, HttpContext http, IGrainFactory grains)
+    {
+        if (CallerTenant.Resolve(http) is not { } tenant)
+        {
+            return NoTenant();
+        }
+
+        if (!CallerTenant.IsValidId(supplierId))
+        {
+            return RejectionResults.Invalid("supplierId", "2 to 63 lower-case letters, digits or '-'.");
+        }
+
+        var result = await grains.GetGrain<ISupplierGrain>($"{tenant}/{supplierId}").RegisterAsync(
+            new RegisterSupplier(request.Name ?? "", request.Currency ?? "", request.AllowanceCap, request.ConsolidationWindowDays, request.AckSlaHours));
+        if (result.Rejection is { } rejection)
+        {
+            return rejection.ToProblem();
+        }
+
+        return result.Created
+            ? TypedResults.Created($"/v1/suppliers/{supplierId}", result.Supplier!)
+            : TypedResults.Ok(result.Supplier!);
+    }
+
+    private static async Task<Results<Ok<SupplierView>, NotFound, ProblemHttpResult>> GetAsync(string supplierId, HttpContext http, IGrainFactory grains)
+    {
+        if (CallerTenant.Resolve(http) is not { } tenant)
+        {
+            return NoTenant();
+        }
+
+        var view = CallerTenant.IsValidId(supplierId) ? await grains.GetGrain<ISupplierGrain>($"{tenant}/{supplierId}").GetAsync() : null;
+        return view is null ? TypedResults.NotFound() : TypedResults.Ok(view);
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<SupplierView>>, ProblemHttpResult>> ListAsync(HttpContext http, IGrainFactory grains)
+    {
+        if (CallerTenant.Resolve(http) is not { } tenant)
+        {
+            return NoTenant();
+        }
+
+        var ids = await grains.GetGrain<ISupplierIndexGrain>(tenant).ListAsync();
+        var views = await Task.WhenAll(ids.Select(id => grains.GetGrain<ISupplierGrain>($"{tenant}/{id}").GetAsync()));
+        return TypedResults.Ok<IReadOnlyList<SupplierView>>(views.OfType<SupplierView>().ToList());
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<VendorClaimView>>, NotFound, ProblemHttpResult>> ClaimsAsync(
+        string supplierId, HttpContext http, IGrainFactory grains, VendorClaimStatus? status = null)
+    {
+        if (CallerTenant.Resolve(http) is not { } tenant)
+        {
+            return NoTenant();
+        }
+
+        if (await Supplier(grains, tenant, supplierId) is not { } supplier)
+        {
+            return TypedResults.NotFound();
+        }
+
+        return TypedResults.Ok(await supplier.ListClaimsAsync(status));
+    }
+
+    private static async Task<Results<Ok<VendorClaimView>, NotFound, ProblemHttpResult>> ClaimAsync(
+        string supplierId, string claimId, HttpContext http, IGrainFactory grains)
+    {
+        if (CallerTenant.Resolve(http) is not { } tenant)
+        {
+            return NoTenant();
+        }
+
+        var claim = await Supplier(grains, tenant, supplierId) is { } supplier ? await supplier.GetClaimAsync(claimId) : null;
+        return claim is null ? TypedResults.NotFound() : TypedResults.Ok(claim);
+    }
+
+    private static async Task<Results<Ok<VendorClaimView>, NotFound, ProblemHttpResult>> ActAsync(
+        string supplierId, string claimId, string action, ClaimActionRequest? request, HttpContext http, IGrainFactory grains)
+    {
+        if (CallerTenant.Resolve(http) is not { } tenant)
+        {
+            return NoTenant();
+        }
+
+        if (await Supplier(grains, tenant, supplierId) is not { } supplier)
+        {
+            return TypedResults.NotFound();
+        }
+
+        var result = await supplier.ActAsync(claimId, new ClaimAction(CommandId(http), CallerTenant.Actor(http), action,
+            request?.Reference, request?.Amount, request?.Reason));
+        return result.Rejection is { } rejection ? rejection.ToProblem() : TypedResults.Ok(result.Claim!);
+    }
+
+    /// <summary>The supplier grain when the supplier exists in the caller's tenant.</summary>
+    private static async Task<ISupplierGrain?> Supplier(IGrainFactory grains, string tenant, string supplierId)
+    {
+        if (!CallerTenant.IsValidId(supplierId))
+        {
+            return null;
+        }
+
+        var grain = grains.GetGrain<ISupplierGrain>($"{tenant}/{supplierId}");
+        return await grain.GetAsync() is null ? null : grain;
+    }
+
+    private static string CommandId(HttpContext http) =>
+        http.Request.Headers.TryGetValue("Idempotency-Key", out var key) && !string.IsNullOrWhiteSpace(key)
+            ? key.ToString().Trim()
+            : Guid.NewGuid().ToString("N");
+
+    private static ProblemHttpResult NoTenant() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "No tenant.",
+            detail: $"The credential has no tenant; a platform admin names one with the {CallerTenant.HeaderName} header.");
+}

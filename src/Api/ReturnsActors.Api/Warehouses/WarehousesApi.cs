@@ -1,0 +1,115 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using ReturnsActors.Api.Problems;
+using ReturnsActors.Api.Rmas;
+using ReturnsActors.Api.Tenancy;
+using ReturnsActors.Grains;
+using ReturnsActors.Grains.Warehouses;
+
+namespace ReturnsActors.Api.Warehouses;
+
+/// <summary>Registers a warehouse or replaces its capabilities and capacity.</summary>
+public sealed record WarehouseRequest(
+    string? Name,
+    IReadOnlyList<string>? Regions,
+    IReadOnlyList<string>? Categories,
+    bool Grading,
+    bool Refurbishment,
+    int DailyCapacityUnits,
+    decimal CostPerUnit,
+    int BacklogWarningUnits = 0,
+    int BacklogBreachUnits = 0,
+    double BacklogWarningHours = 24,
+    double BacklogBreachHours = 48);
+
+/// <summary>How many expected returns a rebalance may move at most (default 100).</summary>
+public sealed record RebalanceRequest(int? MaxReturns);
+
+/// <summary><c>/v1/warehouses</c>: capabilities, capacity, figures and rebalancing of the caller's warehouses.</summary>
+internal static class WarehousesApi
+{
+    public static RouteGroupBuilder MapWarehouses(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/warehouses").WithTags("Warehouses").RequireAuthorization(RmaPolicies.Read);
+        group.MapGet("/", ListAsync).WithName("ListWarehouses").WithSummary("The tenant's warehouses with their figures");
+        group.MapPut("/{warehouseId}", PutAsync).WithName("PutWarehouse").WithSummary("Register a warehouse or update its capabilities and capacity")
+            .RequireAuthorization(RmaPolicies.WarehouseAdmin);
+        group.MapGet("/{warehouseId}", GetAsync).WithName("GetWarehouse").WithSummary("A warehouse with expected inbound, backlog, first-pass outcomes and throughput");
+        group.MapPost("/{warehouseId}/rebalance", RebalanceAsync).WithName("RebalanceWarehouse")
+            .WithSummary("Reroute expected (not yet received) returns of an over-capacity warehouse to others").RequireAuthorization(RmaPolicies.WarehouseAdmin);
+        return group;
+    }
+
+    private static async Task<Results<Created<WarehouseView>, Ok<WarehouseView>, ProblemHttpResult>> PutAsync(
+        string warehouseId, WarehouseRequest request, HttpContext http, IGrainFactory grains)
+    {
+        if (CallerTenant.Resolve(http) is not { } tenant)
+        {
+            return NoTenant();
+        }
+
+        if (!CallerTenant.IsValidId(warehouseId))
+        {
+            return RejectionResults.Invalid("warehouseId", "2 to 63 lower-case letters, digits or '-'.");
+        }
+
+        var result = await grains.GetGrain<IWarehouseGrain>($"{tenant}/{warehouseId}").RegisterAsync(new RegisterWarehouse(
+            request.Name ?? "", request.Regions ?? [], request.Categories ?? [], request.Grading, request.Refurbishment,
+            request.DailyCapacityUnits, request.CostPerUnit, request.BacklogWarningUnits, request.BacklogBreachUnits,
+            request.BacklogWarningHours, request.BacklogBreachHours));
+        if (result.Rejection is { } rejection)
+        {
+            return rejection.ToProblem();
+        }
+
+        return result.Created
+            ? TypedResults.Created($"/v1/warehouses/{warehouseId}", result.Warehouse!)
+            : TypedResults.Ok(result.Warehouse!);
+    }
+
+    private static async Task<Results<Ok<WarehouseView>, NotFound, ProblemHttpResult>> GetAsync(string warehouseId, HttpContext http, IGrainFactory grains)
+    {
+        if (CallerTenant.Resolve(http) is not { } tenant)
+        {
+            return NoTenant();
+        }
+
+        var view = CallerTenant.IsValidId(warehouseId) ? await grains.GetGrain<IWarehouseGrain>($"{tenant}/{warehouseId}").GetAsync() : null;
+        return view is null ? TypedResults.NotFound() : TypedResults.Ok(view);
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<WarehouseView>>, ProblemHttpResult>> ListAsync(HttpContext http, IGrainFactory grains)
+    {
+        if (CallerTenant.Resolve(http) is not { } tenant)
+        {
+            return NoTenant();
+        }
+
+        var summaries = await grains.GetGrain<IWarehouseDirectoryGrain>(tenant).ListAsync();
+        var views = await Task.WhenAll(summaries.Select(s => grains.GetGrain<IWarehouseGrain>($"{tenant}/{s.WarehouseId}").GetAsync()));
+        return TypedResults.Ok<IReadOnlyList<WarehouseView>>(views.OfType<WarehouseView>().ToList());
+    }
+
+    private static async Task<Results<Ok<RebalanceResult>, NotFound, ProblemHttpResult>> RebalanceAsync(
+        string warehouseId, RebalanceRequest? request, HttpContext http, IGrainFactory grains)
+    {
+        if (CallerTenant.Resolve(http) is not { } tenant)
+        {
+            return NoTenant();
+        }
+
+        if (!CallerTenant.IsValidId(warehouseId) || await grains.GetGrain<IWarehouseGrain>($"{tenant}/{warehouseId}").GetAsync() is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        var max = Math.Clamp(request?.MaxReturns ?? 100, 1, 1000);
+        return TypedResults.Ok(await grains.GetGrain<IWarehouseRebalancerGrain>($"{tenant}/{warehouseId}").RebalanceAsync(CallerTenant.Actor(http), max));
+    }
+
+    private static ProblemHttpResult NoTenant() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "No tenant.",
+            detail: $"The credential has no tenant; a platform admin names one with the {CallerTenant.HeaderName} header.");
+}
