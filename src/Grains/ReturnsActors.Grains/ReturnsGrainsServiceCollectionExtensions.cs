@@ -1,7 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using ReturnsActors.Grains.Kpis;
 using ReturnsActors.Grains.Orders;
 using ReturnsActors.Grains.Rma;
+using ReturnsActors.Grains.Telemetry;
 
 namespace ReturnsActors.Grains;
 
@@ -17,6 +19,9 @@ public static class ReturnsGrainsServiceCollectionExtensions
         services.TryAddSingleton<IOrderSource>(sp => sp.GetRequiredService<InMemoryOrderSource>());
         services.TryAddSingleton<InMemoryRmaEventLog>();
         services.TryAddSingleton<IRmaEventLog>(sp => sp.GetRequiredService<InMemoryRmaEventLog>());
+        services.TryAddSingleton<IRmaEventQuery>(sp => sp.GetRequiredService<InMemoryRmaEventLog>());
+        services.TryAddSingleton<ReturnsMetrics>();
+        services.TryAddSingleton<KpiService>();
         return services;
     }
 }

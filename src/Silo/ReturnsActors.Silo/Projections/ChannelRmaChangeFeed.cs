@@ -35,7 +35,7 @@ internal sealed class NotifyingRmaEventLog(InMemoryRmaEventLog inner, ChannelRma
         var slash = rmaKey.IndexOf('/');
         foreach (var e in events)
         {
-            feed.Publish(new RmaChange(rmaKey[..slash], rmaKey[(slash + 1)..], RmaProjector.WarehouseOf(e.Type, e.DataJson)));
+            feed.Publish(RmaChange.From(rmaKey[..slash], rmaKey[(slash + 1)..], e.Type, e.OccurredAt, e.DataJson));
         }
     }
 
