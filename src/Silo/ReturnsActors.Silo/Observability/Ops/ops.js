@@ -3,6 +3,7 @@
   "use strict";
   const QUEUES = ["review", "fraud", "inspection_exception", "escalations"];
   const SVG = "http://www.w3.org/2000/svg";
+  const SLA = ["Ok", "Warning", "Breached"];
   const $ = (id) => document.getElementById(id);
   const store = window.sessionStorage;
 
@@ -167,7 +168,7 @@
     clear(body);
     page.items.forEach((i) => {
       const r = body.insertRow();
-      [i.rmaId, i.orderId, i.channel, i.status + (i.onHold ? " (hold)" : ""), i.warehouse || "", i.slaState, i.createdAt.slice(0, 16).replace("T", " ")]
+      [i.rmaId, i.orderId, i.channel, i.status + (i.onHold ? " (hold)" : ""), i.warehouse || "", typeof i.slaState === "number" ? SLA[i.slaState] : i.slaState, i.createdAt.slice(0, 16).replace("T", " ")]
         .forEach((t) => cell(r, t));
     });
     section.hidden = false;
