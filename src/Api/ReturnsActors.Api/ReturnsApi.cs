@@ -13,6 +13,7 @@ using Microsoft.IdentityModel.Tokens;
 using ReturnsActors.Api.ApiKeys;
 using ReturnsActors.Api.Auth;
 using ReturnsActors.Api.Idempotency;
+using ReturnsActors.Api.Kpis;
 using ReturnsActors.Api.OpenApi;
 using ReturnsActors.Api.Orders;
 using ReturnsActors.Api.Problems;
@@ -104,6 +105,7 @@ public static class ReturnsApi
         app.MapPolicies();
         app.MapWarehouses();
         app.MapSuppliers();
+        app.MapKpis();
         return app;
     }
 

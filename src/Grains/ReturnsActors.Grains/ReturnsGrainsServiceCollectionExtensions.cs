@@ -1,9 +1,11 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using ReturnsActors.Grains.Kpis;
 using ReturnsActors.Grains.Orders;
 using ReturnsActors.Grains.Rma;
 using ReturnsActors.Grains.Stock;
 using ReturnsActors.Grains.Warehouses;
+using ReturnsActors.Grains.Telemetry;
 
 namespace ReturnsActors.Grains;
 
@@ -22,6 +24,9 @@ public static class ReturnsGrainsServiceCollectionExtensions
         services.TryAddSingleton<InMemoryStockSource>();
         services.TryAddSingleton<IStockSource>(sp => sp.GetRequiredService<InMemoryStockSource>());
         services.AddOptions<WarehouseReportingOptions>();
+        services.TryAddSingleton<IRmaEventQuery>(sp => sp.GetRequiredService<InMemoryRmaEventLog>());
+        services.TryAddSingleton<ReturnsMetrics>();
+        services.TryAddSingleton<KpiService>();
         return services;
     }
 }

@@ -49,6 +49,25 @@ public interface IRmaReadModel
 
     /// <summary>One page, newest first, and the cursor of the next page when there is one.</summary>
     Task<(IReadOnlyList<RmaSummary> Items, RmaCursor? Next)> SearchAsync(RmaSearch search, CancellationToken cancellationToken = default);
+
+    /// <summary>The rows KPIs over <c>[from, to)</c> need: created before <paramref name="to"/>, and still open or
+    /// updated since <paramref name="from"/>.</summary>
+    Task<IReadOnlyList<RmaSummary>> ListForKpisAsync(string tenantId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default);
+
+    /// <summary>Returns per tenant and status, for the business gauges.</summary>
+    Task<IReadOnlyList<RmaStatusCount>> CountByStatusAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>How many returns of a tenant are in a status.</summary>
+public sealed record RmaStatusCount(string TenantId, RmaStatus Status, long Count);
+
+/// <summary>Statuses in which a return is finished; every other status counts as open (aging, backlog).</summary>
+public static class RmaOpenness
+{
+    public static readonly IReadOnlyList<RmaStatus> Finished =
+        [RmaStatus.Resolved, RmaStatus.Closed, RmaStatus.Declined, RmaStatus.Cancelled, RmaStatus.Expired];
+
+    public static bool IsOpen(RmaStatus status) => !Finished.Contains(status);
 }
 
 public static class RmaSummaries

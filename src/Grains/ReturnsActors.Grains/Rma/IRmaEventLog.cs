@@ -9,8 +9,16 @@ public interface IRmaEventLog
     Task<IReadOnlyList<RmaEvent>> ReadAsync(string rmaKey, CancellationToken cancellationToken = default);
 }
 
+/// <summary>Reads the event log across the returns of one tenant (KPIs).</summary>
+public interface IRmaEventQuery
+{
+    /// <summary>Events of <paramref name="types"/> of the tenant's returns that occurred before <paramref name="before"/>.</summary>
+    Task<IReadOnlyList<Kpis.KpiEvent>> ReadTenantEventsAsync(string tenantId, IReadOnlyCollection<string> types, DateTimeOffset before,
+        CancellationToken cancellationToken = default);
+}
+
 /// <summary>Event log in process memory (Embedded profile and tests). Thread-safe; not durable.</summary>
-public sealed class InMemoryRmaEventLog : IRmaEventLog
+public sealed class InMemoryRmaEventLog : IRmaEventLog, IRmaEventQuery
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, SortedList<long, RmaEvent>> _logs = new(StringComparer.Ordinal);
@@ -49,6 +57,21 @@ public sealed class InMemoryRmaEventLog : IRmaEventLog
         lock (_gate)
         {
             IReadOnlyList<RmaEvent> events = _logs.TryGetValue(rmaKey, out var log) ? log.Values.ToList() : [];
+            return Task.FromResult(events);
+        }
+    }
+
+    public Task<IReadOnlyList<Kpis.KpiEvent>> ReadTenantEventsAsync(string tenantId, IReadOnlyCollection<string> types, DateTimeOffset before,
+        CancellationToken cancellationToken = default)
+    {
+        var prefix = tenantId + "/";
+        lock (_gate)
+        {
+            IReadOnlyList<Kpis.KpiEvent> events = _logs.Where(l => l.Key.StartsWith(prefix, StringComparison.Ordinal))
+                .SelectMany(l => l.Value.Values.Select(e => (RmaId: l.Key[prefix.Length..], Event: e)))
+                .Where(x => types.Contains(x.Event.Type) && x.Event.OccurredAt < before)
+                .Select(x => new Kpis.KpiEvent(x.RmaId, x.Event.Type, x.Event.OccurredAt, x.Event.PolicyVersion, x.Event.DataJson))
+                .ToList();
             return Task.FromResult(events);
         }
     }

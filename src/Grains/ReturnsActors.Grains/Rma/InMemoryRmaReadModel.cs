@@ -38,4 +38,12 @@ public sealed class InMemoryRmaReadModel : IRmaReadModel
         rows.RemoveAt(rows.Count - 1);
         return Task.FromResult<(IReadOnlyList<RmaSummary>, RmaCursor?)>((rows, new RmaCursor(rows[^1].CreatedAt, rows[^1].RmaId)));
     }
+
+    public Task<IReadOnlyList<RmaSummary>> ListForKpisAsync(string tenantId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<RmaSummary>>(_rows.Where(r => r.Key.Tenant == tenantId).Select(r => r.Value)
+            .Where(r => r.CreatedAt < to && (RmaOpenness.IsOpen(r.Status) || r.UpdatedAt >= from)).ToList());
+
+    public Task<IReadOnlyList<RmaStatusCount>> CountByStatusAsync(CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<RmaStatusCount>>(_rows.GroupBy(r => (r.Key.Tenant, r.Value.Status))
+            .Select(g => new RmaStatusCount(g.Key.Tenant, g.Key.Status, g.LongCount())).ToList());
 }

@@ -1,13 +1,35 @@
 using Npgsql;
 using NpgsqlTypes;
+using ReturnsActors.Grains.Kpis;
 using ReturnsActors.Grains.Rma;
 
 namespace ReturnsActors.Silo.Persistence;
 
 /// <summary>The audit trail in PostgreSQL. Appends are idempotent by (tenant, rma, seq); a replay of an event
 /// with a different hash means two writers diverged, and is refused rather than hidden.</summary>
-internal sealed class PostgresRmaEventLog(NpgsqlDataSource dataSource) : IRmaEventLog
+internal sealed class PostgresRmaEventLog(NpgsqlDataSource dataSource) : IRmaEventLog, IRmaEventQuery
 {
+    public async Task<IReadOnlyList<KpiEvent>> ReadTenantEventsAsync(string tenantId, IReadOnlyCollection<string> types, DateTimeOffset before,
+        CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT rma_id, type, occurred_at, policy_version, data_json FROM rma_events
+            WHERE tenant_id = @tenant AND type = ANY (@types) AND occurred_at < @before
+            """);
+        command.Parameters.AddWithValue("tenant", tenantId);
+        command.Parameters.AddWithValue("types", types.ToArray());
+        command.Parameters.AddWithValue("before", before.UtcDateTime);
+        var events = new List<KpiEvent>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            events.Add(new KpiEvent(reader.GetString(0), reader.GetString(1), new DateTimeOffset(reader.GetDateTime(2), TimeSpan.Zero),
+                reader.GetInt32(3), reader.GetString(4)));
+        }
+
+        return events;
+    }
+
     public async Task AppendAsync(string rmaKey, IReadOnlyList<RmaEvent> events, CancellationToken cancellationToken = default)
     {
         if (events.Count == 0)

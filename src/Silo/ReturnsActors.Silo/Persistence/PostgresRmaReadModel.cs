@@ -7,6 +7,11 @@ namespace ReturnsActors.Silo.Persistence;
 /// <summary>The returns read model in PostgreSQL (table rma_read), searched with keyset paging.</summary>
 internal sealed class PostgresRmaReadModel(NpgsqlDataSource dataSource) : IRmaReadModel
 {
+    private const string Columns = """
+        rma_id, order_id, channel, status, on_hold, warehouse, reason_classes, sla_state, next_due_at,
+        settlement_total, currency, created_at, updated_at, version
+        """;
+
     public async Task UpsertAsync(RmaView view, string? warehouse, CancellationToken cancellationToken = default)
     {
         var row = RmaSummaries.From(view, warehouse);
@@ -42,11 +47,7 @@ internal sealed class PostgresRmaReadModel(NpgsqlDataSource dataSource) : IRmaRe
 
     public async Task<(IReadOnlyList<RmaSummary> Items, RmaCursor? Next)> SearchAsync(RmaSearch search, CancellationToken cancellationToken = default)
     {
-        var sql = new StringBuilder("""
-            SELECT rma_id, order_id, channel, status, on_hold, warehouse, reason_classes, sla_state, next_due_at,
-                   settlement_total, currency, created_at, updated_at, version
-            FROM rma_read WHERE tenant_id = @tenant
-            """);
+        var sql = new StringBuilder($"SELECT {Columns} FROM rma_read WHERE tenant_id = @tenant");
         await using var command = dataSource.CreateCommand();
         var p = command.Parameters;
         p.AddWithValue("tenant", search.TenantId);
@@ -75,6 +76,38 @@ internal sealed class PostgresRmaReadModel(NpgsqlDataSource dataSource) : IRmaRe
         p.AddWithValue("limit", search.Limit + 1);
         command.CommandText = sql.ToString();
 
+        var items = await ReadRowsAsync(command, cancellationToken);
+        return Page(items, search.Limit);
+    }
+
+    public async Task<IReadOnlyList<RmaSummary>> ListForKpisAsync(string tenantId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            SELECT {Columns} FROM rma_read
+            WHERE tenant_id = @tenant AND created_at < @to AND (status <> ALL (@finished) OR updated_at >= @from)
+            """);
+        command.Parameters.AddWithValue("tenant", tenantId);
+        command.Parameters.AddWithValue("to", to.UtcDateTime);
+        command.Parameters.AddWithValue("from", from.UtcDateTime);
+        command.Parameters.AddWithValue("finished", RmaOpenness.Finished.Select(s => s.ToString()).ToArray());
+        return await ReadRowsAsync(command, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<RmaStatusCount>> CountByStatusAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("SELECT tenant_id, status, count(*) FROM rma_read GROUP BY tenant_id, status");
+        var counts = new List<RmaStatusCount>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            counts.Add(new RmaStatusCount(reader.GetString(0), Enum.Parse<RmaStatus>(reader.GetString(1)), reader.GetInt64(2)));
+        }
+
+        return counts;
+    }
+
+    private static async Task<List<RmaSummary>> ReadRowsAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
         var items = new List<RmaSummary>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -91,7 +124,7 @@ internal sealed class PostgresRmaReadModel(NpgsqlDataSource dataSource) : IRmaRe
                 reader.GetInt64(13)));
         }
 
-        return Page(items, search.Limit);
+        return items;
     }
 
     private static (IReadOnlyList<RmaSummary>, RmaCursor?) Page(List<RmaSummary> items, int limit)

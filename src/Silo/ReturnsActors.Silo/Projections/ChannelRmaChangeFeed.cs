@@ -31,11 +31,13 @@ internal sealed class NotifyingRmaEventLog(InMemoryRmaEventLog inner, ChannelRma
 {
     public async Task AppendAsync(string rmaKey, IReadOnlyList<RmaEvent> events, CancellationToken cancellationToken = default)
     {
+        // Announce only events new to the log: a replayed append would count its events twice.
+        var known = (await inner.ReadAsync(rmaKey, cancellationToken)).Select(e => e.Seq).DefaultIfEmpty(0).Max();
         await inner.AppendAsync(rmaKey, events, cancellationToken);
         var slash = rmaKey.IndexOf('/');
-        foreach (var e in events)
+        foreach (var e in events.Where(e => e.Seq > known))
         {
-            feed.Publish(new RmaChange(rmaKey[..slash], rmaKey[(slash + 1)..], RmaProjector.WarehouseOf(e.Type, e.DataJson)));
+            feed.Publish(RmaChange.From(rmaKey[..slash], rmaKey[(slash + 1)..], e.Type, e.OccurredAt, e.DataJson));
         }
     }
 

@@ -45,7 +45,7 @@ internal sealed class PostgresRmaChangeFeed(NpgsqlDataSource dataSource) : IRmaC
             var lastPosition = checkpointPosition;
             var oldest = TimeSpan.Zero;
             await using (var events = new NpgsqlCommand("""
-                SELECT tx_id::text, position, tenant_id, rma_id, type, data_json, now() - recorded_at
+                SELECT tx_id::text, position, tenant_id, rma_id, type, data_json, now() - recorded_at, occurred_at
                 FROM rma_events
                 WHERE (tx_id, position) > (CAST(@tx AS xid8), @position)
                   AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
@@ -66,7 +66,8 @@ internal sealed class PostgresRmaChangeFeed(NpgsqlDataSource dataSource) : IRmaC
                         oldest = reader.GetFieldValue<TimeSpan>(6);
                     }
 
-                    changes.Add(new RmaChange(reader.GetString(2), reader.GetString(3), RmaProjector.WarehouseOf(reader.GetString(4), reader.GetString(5))));
+                    changes.Add(RmaChange.From(reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                        new DateTimeOffset(reader.GetDateTime(7), TimeSpan.Zero), reader.GetString(5)));
                 }
             }
 

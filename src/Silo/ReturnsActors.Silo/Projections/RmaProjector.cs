@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Text.Json;
 using ReturnsActors.Grains.Rma;
+using ReturnsActors.Grains.Telemetry;
 using ReturnsActors.Silo.Hosting;
 
 namespace ReturnsActors.Silo.Projections;
@@ -9,7 +10,21 @@ namespace ReturnsActors.Silo.Projections;
 /// <param name="TenantId">The tenant.</param>
 /// <param name="RmaId">The return.</param>
 /// <param name="Warehouse">The warehouse a receipt event named, if any.</param>
-internal sealed record RmaChange(string TenantId, string RmaId, string? Warehouse);
+/// <param name="Type">The event type.</param>
+/// <param name="OccurredAt">When the event happened.</param>
+/// <param name="SlaStage">The stage an SLA event names, if any.</param>
+internal sealed record RmaChange(string TenantId, string RmaId, string? Warehouse, string Type = "", DateTimeOffset OccurredAt = default, string? SlaStage = null)
+{
+    public static RmaChange From(string tenantId, string rmaId, string type, DateTimeOffset occurredAt, string dataJson) =>
+        new(tenantId, rmaId, RmaProjector.WarehouseOf(type, dataJson), type, occurredAt,
+            type.StartsWith("sla.", StringComparison.Ordinal) ? StringOf(dataJson, "stage") : null);
+
+    private static string? StringOf(string dataJson, string name)
+    {
+        using var doc = JsonDocument.Parse(dataJson);
+        return doc.RootElement.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+    }
+}
 
 /// <summary>A batch of changes; <see cref="CommitAsync"/> acknowledges it once projected, disposing without a
 /// commit hands the same changes out again.</summary>
@@ -38,7 +53,12 @@ internal interface IRmaChangeFeed
 
 /// <summary>Projects the event log into the read model: for each return that changed, its current view from its
 /// grain, upserted only if newer (idempotent). The feed's checkpoint moves only after the batch is stored, so a
-/// restart catches up from where it stopped.</summary>
+/// restart catches up from where it stopped.
+/// The business counters (transitions, SLA warnings and breaches, refund latency) are counted here, after the
+/// checkpoint commits, rather than in the event-log writer: the writer sees retried and replayed appends (the outbox
+/// drains again after a failure; appends are idempotent) and runs on every silo, while the projector sees each
+/// committed event once in log order, on the one silo holding the checkpoint. A rebuild of the read model from
+/// the log counts the log again.</summary>
 internal sealed partial class RmaProjector : BackgroundService
 {
     private readonly IRmaChangeFeed _feed;
@@ -47,8 +67,11 @@ internal sealed partial class RmaProjector : BackgroundService
     private readonly ILogger<RmaProjector> _logger;
     private double _lagSeconds;
 
-    public RmaProjector(IRmaChangeFeed feed, IRmaReadModel readModel, IGrainFactory grains, ILogger<RmaProjector> logger, IMeterFactory meters)
+    private readonly ReturnsMetrics _metrics;
+
+    public RmaProjector(IRmaChangeFeed feed, IRmaReadModel readModel, IGrainFactory grains, ILogger<RmaProjector> logger, IMeterFactory meters, ReturnsMetrics metrics)
     {
+        _metrics = metrics;
         _feed = feed;
         _readModel = readModel;
         _grains = grains;
@@ -66,6 +89,7 @@ internal sealed partial class RmaProjector : BackgroundService
             {
                 await using var batch = await _feed.NextAsync(stoppingToken);
                 _lagSeconds = batch.OldestAge.TotalSeconds;
+                var refunds = new List<TimeSpan>();
                 foreach (var change in batch.Changes.GroupBy(c => (c.TenantId, c.RmaId)))
                 {
                     var view = await _grains.GetGrain<IRmaGrain>($"{change.Key.TenantId}/{change.Key.RmaId}").GetAsync();
@@ -73,10 +97,17 @@ internal sealed partial class RmaProjector : BackgroundService
                     {
                         // The warehouse that received the goods, else the one the return is routed to.
                         await _readModel.UpsertAsync(view, change.LastOrDefault(c => c.Warehouse is not null)?.Warehouse ?? view.WarehouseId, stoppingToken);
+                        refunds.AddRange(change.Where(c => c.Type == "settlement.refund_issued").Select(c => c.OccurredAt - view.CreatedAt));
                     }
                 }
 
                 await batch.CommitAsync(stoppingToken);
+                foreach (var change in batch.Changes)
+                {
+                    _metrics.Transition(change.Type, change.SlaStage);
+                }
+
+                refunds.ForEach(_metrics.RefundIssued);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
