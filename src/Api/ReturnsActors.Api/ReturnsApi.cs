@@ -13,6 +13,7 @@ using Microsoft.IdentityModel.Tokens;
 using ReturnsActors.Api.ApiKeys;
 using ReturnsActors.Api.Auth;
 using ReturnsActors.Api.Idempotency;
+using ReturnsActors.Api.Ingest;
 using ReturnsActors.Api.OpenApi;
 using ReturnsActors.Api.Orders;
 using ReturnsActors.Api.Problems;
@@ -75,6 +76,7 @@ public static class ReturnsApi
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
         services.AddReturnsRateLimits(options);
         services.AddReturnsOpenApi();
+        services.AddReturnsIngest();
         return services;
     }
 
@@ -100,6 +102,7 @@ public static class ReturnsApi
         app.MapOrders();
         app.MapTasks();
         app.MapPolicies();
+        app.MapIngest();
         return app;
     }
 

@@ -21,6 +21,7 @@ namespace ReturnsActors.Silo
                     "demo" => await RunSiloAsync(rest, demo: true),
                     "migrate" => await MigrateAsync(rest),
                     "verify" => await VerifyAsync(rest),
+                    "dead-letters" => await DeadLetterCommand.RunAsync(rest),
                     "healthcheck" => await HealthCheckAsync(rest),
                     _ => Usage($"unknown command '{command}'"),
                 };
@@ -123,9 +124,9 @@ namespace ReturnsActors.Silo
             }
         }
 
-        private static int Usage(string problem)
+        internal static int Usage(string problem)
         {
-            Console.Error.WriteLine($"ReturnsActors: {problem}. Usage: ReturnsActors.Silo [run|demo] [--ReturnsActors:Key=value ...] | migrate | verify TENANT RMA | healthcheck URL");
+            Console.Error.WriteLine($"ReturnsActors: {problem}. Usage: ReturnsActors.Silo [run|demo] [--ReturnsActors:Key=value ...] | migrate | verify TENANT RMA | dead-letters list [--tenant T] [--status pending|replayed] | dead-letters replay ID [--url URL] | healthcheck URL");
             return 2;
         }
     }
