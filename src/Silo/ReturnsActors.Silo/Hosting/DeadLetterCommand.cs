@@ -42,7 +42,7 @@ internal static class DeadLetterCommand
         }
 
         var id = positional[1];
-        var letter = (await store.ListAsync(null, null, 100_000, CancellationToken.None)).FirstOrDefault(l => l.Id == id);
+        var letter = await store.FindAsync(id, CancellationToken.None);
         if (letter is null)
         {
             Console.Error.WriteLine($"ReturnsActors: no dead letter {id}.");

@@ -8,7 +8,7 @@ namespace ReturnsActors.Silo.Persistence;
 /// <summary>The Cluster profile's <see cref="IDeadLetterStore"/>: table <c>dead_letters</c> (migration V0008).</summary>
 internal sealed class PostgresDeadLetterStore(NpgsqlDataSource dataSource) : IDeadLetterStore
 {
-    private const string Columns = "tenant_id, id, source, reason_code, reason, event_id, rma_id, content_type, headers::text, body, received_at, status, replay_attempts, replayed_at, last_replay_error";
+    private const string Columns = "id, tenant_id, source, reason_code, reason, event_id, rma_id, content_type, headers::text, body, received_at, status, replay_attempts, replayed_at, last_replay_error";
 
     public async Task AddAsync(DeadLetter letter, CancellationToken cancellationToken)
     {
@@ -36,6 +36,15 @@ internal sealed class PostgresDeadLetterStore(NpgsqlDataSource dataSource) : IDe
     {
         await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM dead_letters WHERE tenant_id = @tenant AND id = @id");
         command.Parameters.AddWithValue("tenant", tenantId);
+        command.Parameters.AddWithValue("id", id);
+        var letters = await ReadAsync(command, cancellationToken);
+        return letters.Count == 0 ? null : letters[0];
+    }
+
+    /// <summary>A letter by id alone, whatever its tenant (the operators' CLI).</summary>
+    public async Task<DeadLetter?> FindAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM dead_letters WHERE id = @id");
         command.Parameters.AddWithValue("id", id);
         var letters = await ReadAsync(command, cancellationToken);
         return letters.Count == 0 ? null : letters[0];
