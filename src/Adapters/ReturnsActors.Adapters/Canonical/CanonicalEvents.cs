@@ -28,8 +28,13 @@ public static class CanonicalEventTypes
 }
 
 /// <summary>One command for one return, named by the event it came from (its id is the command id, so a replay is a no-op).
-/// <see cref="Command"/> is a <see cref="CreateRma"/> or an <see cref="IRmaCommand"/>.</summary>
-public sealed record MappedCommand(string RmaId, string CommandId, object Command);
+/// <see cref="Command"/> is a <see cref="CreateRma"/> or an <see cref="IRmaCommand"/>. A carrier payload that names only a
+/// tracking number leaves <see cref="RmaId"/> empty and sets <see cref="TrackingNumber"/>; the return is looked up by it.</summary>
+public sealed record MappedCommand(string RmaId, string CommandId, object Command, string? TrackingNumber = null)
+{
+    /// <summary>Groups commands of one return (or one parcel) so they run in order.</summary>
+    public string OrderKey => RmaId.Length > 0 ? RmaId : $"tracking:{TrackingNumber}";
+}
 
 /// <summary>The commands a payload maps to, or why it cannot be mapped.</summary>
 public sealed record MapResult(IReadOnlyList<MappedCommand> Commands, string? ErrorCode = null, string? Error = null)
@@ -39,6 +44,9 @@ public sealed record MapResult(IReadOnlyList<MappedCommand> Commands, string? Er
     public static MapResult Fail(string code, string error) => new([], code, error);
 
     public static MapResult One(MappedCommand command) => new([command]);
+
+    /// <summary>A valid payload that means nothing to a return (e.g. a carrier's pre-transit update).</summary>
+    public static MapResult Nothing { get; } = new([]);
 }
 
 /// <summary>Canonical event (type, subject, id, data) to an RMA command.</summary>

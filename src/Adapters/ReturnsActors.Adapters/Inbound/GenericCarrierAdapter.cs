@@ -36,7 +36,7 @@ public sealed class GenericCarrierAdapter : IPartnerAdapter
         return Hmac.Fresh(timestamp, now, tolerance);
     }
 
-    public MapResult Map(string body, string? contentType)
+    public MapResult Map(string body, string? contentType, IReadOnlyDictionary<string, string> headers)
     {
         Payload? p;
         try

@@ -26,8 +26,8 @@ public interface IPartnerAdapter
     /// <summary>Checks the signature over the raw body with the tenant's secret.</summary>
     SignatureCheck Verify(Func<string, string?> header, byte[] body, string secret, DateTimeOffset now, TimeSpan tolerance);
 
-    /// <summary>Maps the payload; a failure becomes a dead letter with its reason.</summary>
-    MapResult Map(string body, string? contentType);
+    /// <summary>Maps the payload (with its significant headers); a failure becomes a dead letter with its reason.</summary>
+    MapResult Map(string body, string? contentType, IReadOnlyDictionary<string, string> headers);
 }
 
 /// <summary>HMAC helpers; comparisons are constant time.</summary>

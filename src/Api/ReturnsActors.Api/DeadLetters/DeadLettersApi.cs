@@ -72,7 +72,7 @@ internal static class DeadLettersApi
 
         var outcome = await processor.ReplayAsync(letter, cancellationToken);
         var now = await store.GetAsync(tenant, id, cancellationToken) ?? letter;
-        if (outcome.Status is EventStatus.Applied or EventStatus.Duplicate)
+        if (outcome.Status is EventStatus.Applied or EventStatus.Duplicate or EventStatus.Ignored)
         {
             return TypedResults.Ok(new ReplayResponse(now, outcome.Status, outcome.Problem));
         }

@@ -41,6 +41,11 @@ public static class EventsApi
         services.TryAddSingleton<IngestGate>();
         services.TryAddSingleton<InboundProcessor>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPartnerAdapter, GenericCarrierAdapter>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPartnerAdapter, EasyPostAdapter>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPartnerAdapter, ShippoAdapter>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPartnerAdapter, ErpCreditMemoAdapter>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPartnerAdapter, WmsAdapter>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPartnerAdapter, ShopifyAdapter>());
         return services;
     }
 

@@ -81,7 +81,7 @@ internal static class InboundApi
         var secret = await grains.GetGrain<IPartnerSecretsGrain>(tenant).GetAsync(partner);
         var check = secret is null
             ? Adapters.Inbound.SignatureCheck.Fail("No signing secret is set for this partner and tenant.")
-            : adapter.Verify(name => http.Request.Headers.TryGetValue(name, out var v) ? v.ToString() : null, body, secret, time.GetUtcNow(), options.SignatureTolerance);
+            : adapter.Verify(name => Value(http, name), body, secret, time.GetUtcNow(), options.SignatureTolerance);
         if (!check.Valid)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "The signature is not valid.", detail: check.Error,
@@ -89,20 +89,26 @@ internal static class InboundApi
         }
 
         var text = Encoding.UTF8.GetString(body);
-        var map = adapter.Map(text, http.Request.ContentType);
+        var headers = EventsApi.Headers(http, adapter.SignificantHeaders);
+        var map = adapter.Map(text, http.Request.ContentType, headers);
         var item = new InboundItem(0, map.Commands.Count > 0 ? map.Commands[0].CommandId : null, text, map);
-        var results = await processor.ProcessAsync(tenant, partner, [item], http.Request.ContentType,
-            EventsApi.Headers(http, adapter.SignificantHeaders), cancellationToken);
+        var results = await processor.ProcessAsync(tenant, partner, [item], http.Request.ContentType, headers, cancellationToken);
         var result = results[0];
         var response = new InboundResponse(partner, result.Status, result.Problem, result.DeadLetterId);
         return result.Status switch
         {
-            EventStatus.Applied or EventStatus.Duplicate => TypedResults.Ok(response),
+            EventStatus.Applied or EventStatus.Duplicate or EventStatus.Ignored => TypedResults.Ok(response),
             EventStatus.DeadLettered => TypedResults.Accepted((string?)null, response),
             _ => TypedResults.Problem(statusCode: result.Problem!.Status, title: "The event was refused.", detail: result.Problem.Detail,
                 extensions: new Dictionary<string, object?> { ["code"] = result.Problem.Code }),
         };
     }
+
+    /// <summary>A header, or with a leading '?' a query parameter (partners that authenticate with a token in the URL).</summary>
+    private static string? Value(HttpContext http, string name) =>
+        name.StartsWith('?')
+            ? http.Request.Query.TryGetValue(name[1..], out var query) ? query.ToString() : null
+            : http.Request.Headers.TryGetValue(name, out var header) ? header.ToString() : null;
 
     private static string? Named(HttpContext http)
     {

@@ -2,6 +2,7 @@ using ReturnsActors.Adapters.Canonical;
 using ReturnsActors.Adapters.Inbound;
 using ReturnsActors.Api.DeadLetters;
 using ReturnsActors.Grains;
+using ReturnsActors.Grains.Inbound;
 using ReturnsActors.Grains.Rma;
 
 namespace ReturnsActors.Api.Ingest;
@@ -13,6 +14,9 @@ public static class EventStatus
     public const string Duplicate = "duplicate";
     public const string Rejected = "rejected";
     public const string DeadLettered = "dead_lettered";
+
+    /// <summary>A valid partner payload that changes nothing (e.g. a carrier's pre-transit update).</summary>
+    public const string Ignored = "ignored";
 }
 
 /// <summary>Why an event was not applied, in the shape of a problem.</summary>
@@ -47,6 +51,10 @@ public sealed class InboundProcessor(IGrainFactory grains, IDeadLetterStore dead
             {
                 results[item.Index] = await DeadLetterAsync(tenant, source, item, item.Map.ErrorCode!, item.Map.Error!, null, contentType, headers, cancellationToken);
             }
+            else if (item.Map.Commands.Count == 0)
+            {
+                results[item.Index] = new EventResult(item.Index, item.EventId, EventStatus.Ignored);
+            }
             else if (item.EventId is not null && !seen.Add(item.EventId))
             {
                 // The same id twice in one batch: the first one counts (it may name another return, which the grain could not catch).
@@ -54,7 +62,7 @@ public sealed class InboundProcessor(IGrainFactory grains, IDeadLetterStore dead
             }
             else
             {
-                var key = item.Map.Commands[0].RmaId;
+                var key = item.Map.Commands[0].OrderKey;
                 if (!groups.TryGetValue(key, out var group))
                 {
                     groups[key] = group = [];
@@ -84,8 +92,10 @@ public sealed class InboundProcessor(IGrainFactory grains, IDeadLetterStore dead
         var map = Remap(letter);
         var outcome = map.Failed
             ? new ApplyOutcome(EventStatus.DeadLettered, new EventProblem(422, map.ErrorCode!, map.Error!), Failed: true)
-            : await ApplyAsync(letter.TenantId, map, cancellationToken);
-        var succeeded = outcome.Status is EventStatus.Applied or EventStatus.Duplicate;
+            : map.Commands.Count == 0
+                ? new ApplyOutcome(EventStatus.Ignored, null)
+                : await ApplyAsync(letter.TenantId, map, cancellationToken);
+        var succeeded = outcome.Status is EventStatus.Applied or EventStatus.Duplicate or EventStatus.Ignored;
         await deadLetters.RecordReplayAsync(letter.TenantId, letter.Id, succeeded, succeeded ? null : outcome.Problem?.Detail, time.GetUtcNow(), cancellationToken);
         return outcome;
     }
@@ -99,7 +109,7 @@ public sealed class InboundProcessor(IGrainFactory grains, IDeadLetterStore dead
         }
 
         return Adapter(letter.Source) is { } adapter
-            ? adapter.Map(letter.Body, letter.ContentType)
+            ? adapter.Map(letter.Body, letter.ContentType, letter.Headers)
             : MapResult.Fail("partner.unknown", $"No adapter named '{letter.Source}'.");
     }
 
@@ -107,13 +117,31 @@ public sealed class InboundProcessor(IGrainFactory grains, IDeadLetterStore dead
     private async Task<ApplyOutcome> ApplyAsync(string tenant, MapResult map, CancellationToken cancellationToken)
     {
         var applied = false;
-        foreach (var mapped in map.Commands)
+        foreach (var command in map.Commands)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            var mapped = command;
+            if (mapped.RmaId.Length == 0)
+            {
+                var rmaId = await grains.GetGrain<ITrackingIndexGrain>($"{tenant}/{mapped.TrackingNumber}").GetAsync();
+                if (rmaId is null)
+                {
+                    return new ApplyOutcome(EventStatus.DeadLettered, new EventProblem(404, "tracking.unknown",
+                        $"No return has a label with tracking number '{mapped.TrackingNumber}' yet."), Failed: true);
+                }
+
+                mapped = mapped with { RmaId = rmaId };
+            }
+
             RmaResult result;
             try
             {
                 result = await RmaCommandDispatcher.SendAsync(grains.GetGrain<IRmaGrain>($"{tenant}/{mapped.RmaId}"), mapped.Command);
+                if (result.Rejection is null && mapped.Command is RecordLabel label)
+                {
+                    // Carrier webhooks name the parcel, not the return.
+                    await grains.GetGrain<ITrackingIndexGrain>($"{tenant}/{label.TrackingNumber}").SetAsync(mapped.RmaId);
+                }
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -147,7 +175,8 @@ public sealed class InboundProcessor(IGrainFactory grains, IDeadLetterStore dead
         var letter = new DeadLetter($"dl_{Guid.CreateVersion7():N}", tenant, source, code, reason, item.EventId, rmaId, contentType, headers,
             item.Raw, time.GetUtcNow());
         await deadLetters.AddAsync(letter, cancellationToken);
-        return new EventResult(item.Index, item.EventId, EventStatus.DeadLettered, new EventProblem(code == "rma.not_found" ? 404 : 422, code, reason), letter.Id);
+        return new EventResult(item.Index, item.EventId, EventStatus.DeadLettered,
+            new EventProblem(code is "rma.not_found" or "tracking.unknown" ? 404 : 422, code, reason), letter.Id);
     }
 }
 

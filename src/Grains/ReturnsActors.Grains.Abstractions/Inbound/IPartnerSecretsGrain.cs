@@ -9,3 +9,13 @@ public interface IPartnerSecretsGrain : IGrainWithStringKey
     /// <summary>The secret of <paramref name="partner"/>, or null when none was set.</summary>
     Task<string?> GetAsync(string partner);
 }
+
+/// <summary>Which return a parcel belongs to, learned when its label is recorded through ingest. Key: <c>{tenantId}/{trackingNumber}</c>.</summary>
+public interface ITrackingIndexGrain : IGrainWithStringKey
+{
+    /// <summary>Records the return of this tracking number (the latest label wins).</summary>
+    Task SetAsync(string rmaId);
+
+    /// <summary>The return, or null when no label with this tracking number was seen.</summary>
+    Task<string?> GetAsync();
+}
