@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using ReturnsActors.Adapters.Canonical;
 using ReturnsActors.Adapters.Inbound;
 using ReturnsActors.Api.Auth;
@@ -53,6 +54,11 @@ public static class EventsApi
     {
         app.MapPost("/v1/events", IngestAsync).WithTags("Events in").WithName("IngestEvents")
             .WithSummary("Bulk ingest of CloudEvents (NDJSON or a JSON array); one result per event")
+            .Accepts<object>(CloudEventBatch.NdJson, CloudEventBatch.Batch, "application/json")
+            .Produces<IngestResponse>()
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .RequireAuthorization(p => p.RequireRole(Roles.PlatformAdmin, Roles.Admin, Roles.Partner));
         app.MapDeadLetters();
         app.MapInbound();
@@ -117,7 +123,16 @@ public static class EventsApi
                 ? new InboundItem(e.Index, null, e.Raw, MapResult.Fail("event.parse", e.Error!))
                 : new InboundItem(e.Index, e.Event.Id, e.Raw, CloudEventBatch.Map(e.Event)))
             .ToList();
-        var outcome = await processor.ProcessAsync(tenant, InboundProcessor.BulkSource, items, "application/cloudevents+json", Headers(http, []), cancellationToken);
+        IReadOnlyList<EventResult> outcome;
+        try
+        {
+            outcome = await processor.ProcessAsync(tenant, InboundProcessor.BulkSource, items, "application/cloudevents+json", Headers(http, []), cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return NotDurable(http, ex);
+        }
+
         return TypedResults.Ok(new IngestResponse(outcome.Count,
             outcome.Count(r => r.Status == EventStatus.Applied),
             outcome.Count(r => r.Status == EventStatus.Duplicate),
@@ -152,6 +167,18 @@ public static class EventsApi
         return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests.",
             detail: $"This silo is already working on {options.MaxConcurrentRequests} ingest requests; nothing of this one was applied. Retry after {RetryAfterSeconds} s.",
             extensions: new Dictionary<string, object?> { ["code"] = "ingest.overloaded" });
+    }
+
+    /// <summary>A dead letter could not be stored: no 2xx, since not every event is durable. Whatever was applied stays applied
+    /// and a retry of the same events is a no-op for those (their ids are command ids).</summary>
+    internal static ProblemHttpResult NotDurable(HttpContext http, Exception exception)
+    {
+        http.RequestServices.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger("ReturnsActors.Ingest")
+            .LogError(exception, "Ingest could not make every event durable");
+        http.Response.Headers.RetryAfter = "5";
+        return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Not every event could be made durable.",
+            detail: "Send the same events again (events already applied are recognised by their ids). Retry after 5 s.",
+            extensions: new Dictionary<string, object?> { ["code"] = "ingest.not_durable" });
     }
 
     internal static ProblemHttpResult NoTenant() =>

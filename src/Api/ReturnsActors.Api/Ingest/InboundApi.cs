@@ -25,7 +25,13 @@ internal static class InboundApi
     public static IEndpointRouteBuilder MapInbound(this IEndpointRouteBuilder app)
     {
         app.MapPost("/v1/inbound/{partner}", ReceiveAsync).WithTags("Events in").WithName("InboundWebhook")
-            .WithSummary("A partner webhook, signature-verified and mapped by the partner's adapter").AllowAnonymous();
+            .WithSummary("A partner webhook, signature-verified and mapped by the partner's adapter")
+            .Produces<InboundResponse>().Produces<InboundResponse>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .AllowAnonymous();
         app.MapPut("/v1/inbound/{partner}/secret", SetSecretAsync).WithTags("Events in").WithName("SetPartnerSecret")
             .WithSummary("Set or rotate the tenant's signing secret of a partner")
             .RequireAuthorization(p => p.RequireRole(Roles.PlatformAdmin, Roles.Admin));
@@ -92,8 +98,16 @@ internal static class InboundApi
         var headers = EventsApi.Headers(http, adapter.SignificantHeaders);
         var map = adapter.Map(text, http.Request.ContentType, headers);
         var item = new InboundItem(0, map.Commands.Count > 0 ? map.Commands[0].CommandId : null, text, map);
-        var results = await processor.ProcessAsync(tenant, partner, [item], http.Request.ContentType, headers, cancellationToken);
-        var result = results[0];
+        EventResult result;
+        try
+        {
+            result = (await processor.ProcessAsync(tenant, partner, [item], http.Request.ContentType, headers, cancellationToken))[0];
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return EventsApi.NotDurable(http, ex);
+        }
+
         var response = new InboundResponse(partner, result.Status, result.Problem, result.DeadLetterId);
         return result.Status switch
         {
