@@ -152,6 +152,11 @@ public sealed class PartnerAdapterTests(EmbeddedApiSilo fixture)
             Assert.Equal("applied", await StatusOf(inspected));
         }
 
+        using (var resent = await SendAsync(http, tenant, "wms", csv, TimestampSigned(csv, now), null, "text/csv"))
+        {
+            Assert.Equal("duplicate", await StatusOf(resent));
+        }
+
         Assert.Single(await TrailAsync(http, key, "RMA-WMS"), t => t == "item.inspected");
 
         const string badCsv = "rma,line\nRMA-WMS,L1\n";
