@@ -14,6 +14,7 @@ using ReturnsActors.Api.ApiKeys;
 using ReturnsActors.Api.Auth;
 using ReturnsActors.Api.Idempotency;
 using ReturnsActors.Api.Kpis;
+using ReturnsActors.Api.Ingest;
 using ReturnsActors.Api.OpenApi;
 using ReturnsActors.Api.Orders;
 using ReturnsActors.Api.Problems;
@@ -78,6 +79,7 @@ public static class ReturnsApi
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
         services.AddReturnsRateLimits(options);
         services.AddReturnsOpenApi();
+        services.AddReturnsIngest();
         return services;
     }
 
@@ -106,6 +108,7 @@ public static class ReturnsApi
         app.MapWarehouses();
         app.MapSuppliers();
         app.MapKpis();
+        app.MapIngest();
         return app;
     }
 

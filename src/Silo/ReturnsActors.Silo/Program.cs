@@ -22,6 +22,7 @@ namespace ReturnsActors.Silo
                 {
                     "run" => await RunSiloAsync(args.Length > 0 && args[0] == "run" ? args[1..] : args, demo: false),
                     "demo" => await RunSiloAsync(args[1..], demo: true),
+                    "dead-letters" => await DeadLetterCommand.RunAsync(args[1..]),
                     _ => await OperatorCli.InvokeAsync(args),
                 };
             }
@@ -55,6 +56,12 @@ namespace ReturnsActors.Silo
 
             await app.RunAsync();
             return 0;
+        }
+
+        internal static int Usage(string problem)
+        {
+            Console.Error.WriteLine($"ReturnsActors: {problem}. See --help; dead-letters list [--tenant T] [--status pending|replayed] | dead-letters replay ID [--url URL].");
+            return 2;
         }
     }
 }

@@ -28,6 +28,7 @@ public sealed class EmbeddedApiSilo : IAsyncLifetime
         ["RateLimits:PermitsPerSecond"] = "10000",
         ["RateLimits:Burst"] = "10000",
         ["Http:MaxRequestBodyBytes"] = "65536",
+        ["Ingest:MaxBatchEvents"] = "50",
     };
 
     internal async Task<SiloProcess> GetAsync()

@@ -9,7 +9,9 @@ using OpenTelemetry.Trace;
 using Orleans.Dashboard;
 using ReturnsActors.Api;
 using ReturnsActors.Api.Auth;
+using ReturnsActors.Api.DeadLetters;
 using ReturnsActors.Api.Idempotency;
+using ReturnsActors.Api.Ingest;
 using ReturnsActors.Grains;
 using ReturnsActors.Grains.Orders;
 using ReturnsActors.Grains.Rma;
@@ -42,7 +44,16 @@ internal static partial class ReturnsActorsHosting
         {
             // Before AddReturnsApi, which falls back to the in-memory store.
             services.AddSingleton<IIdempotencyStore, PostgresIdempotencyStore>();
+            services.AddSingleton<IDeadLetterStore, PostgresDeadLetterStore>();
         }
+
+        services.AddSingleton(new IngestOptions
+        {
+            MaxBatchEvents = settings.Ingest.MaxBatchEvents,
+            MaxConcurrentRequests = settings.Ingest.MaxConcurrentRequests,
+            Parallelism = settings.Ingest.Parallelism,
+            SignatureTolerance = TimeSpan.FromSeconds(settings.Ingest.SignatureToleranceSeconds),
+        });
 
         services.AddReturnsApi(new ReturnsApiOptions
         {

@@ -33,6 +33,7 @@ public sealed class ReturnsActorsSettings
     public RateLimitSettings RateLimits { get; set; } = new();
     public ApiKeySettings ApiKeys { get; set; } = new();
     public IdempotencySettings Idempotency { get; set; } = new();
+    public IngestSettings Ingest { get; set; } = new();
 }
 
 public sealed class SiloSettings
@@ -135,6 +136,22 @@ public sealed class IdempotencySettings
     public int RetentionHours { get; set; } = 24;
 }
 
+/// <summary>Bulk ingest and partner webhooks (<c>POST /v1/events</c>, <c>POST /v1/inbound/{partner}</c>).</summary>
+public sealed class IngestSettings
+{
+    /// <summary>Most events in one batch (more: 413).</summary>
+    public int MaxBatchEvents { get; set; } = 1000;
+
+    /// <summary>Ingest requests one silo works on at once (more: 429 with Retry-After).</summary>
+    public int MaxConcurrentRequests { get; set; } = 8;
+
+    /// <summary>Returns of one batch applied in parallel.</summary>
+    public int Parallelism { get; set; } = 16;
+
+    /// <summary>How far a partner's signed timestamp may be from now, in seconds.</summary>
+    public int SignatureToleranceSeconds { get; set; } = 300;
+}
+
 /// <summary>A setting that stops the silo from starting; its message names the setting.</summary>
 public sealed class SettingsException(string message) : Exception(message);
 
@@ -227,6 +244,10 @@ internal static class SettingsLoader
             $"{P}:RateLimits:Burst", "must be at least 1 and at least RateLimits:PermitsPerSecond (and at most 1000000)");
         Require(s.ApiKeys.CacheSeconds is >= 0 and <= 300, $"{P}:ApiKeys:CacheSeconds", "must be between 0 and 300");
         Require(s.Idempotency.RetentionHours is >= 1 and <= 24 * 30, $"{P}:Idempotency:RetentionHours", "must be between 1 and 720");
+        Require(s.Ingest.MaxBatchEvents is >= 1 and <= 100_000, $"{P}:Ingest:MaxBatchEvents", "must be between 1 and 100000");
+        Require(s.Ingest.MaxConcurrentRequests is >= 1 and <= 10_000, $"{P}:Ingest:MaxConcurrentRequests", "must be between 1 and 10000");
+        Require(s.Ingest.Parallelism is >= 1 and <= 1024, $"{P}:Ingest:Parallelism", "must be between 1 and 1024");
+        Require(s.Ingest.SignatureToleranceSeconds is >= 1 and <= 3600, $"{P}:Ingest:SignatureToleranceSeconds", "must be between 1 and 3600");
     }
 
     private static void ValidateJwt(JwtSettings jwt, string prefix)

@@ -1,0 +1,21 @@
+namespace ReturnsActors.Grains.Inbound;
+
+/// <summary>A tenant's webhook signing secrets, one per partner adapter. Key: <c>{tenantId}</c>.</summary>
+public interface IPartnerSecretsGrain : IGrainWithStringKey
+{
+    /// <summary>Sets (or rotates) the secret of <paramref name="partner"/>.</summary>
+    Task SetAsync(string partner, string secret);
+
+    /// <summary>The secret of <paramref name="partner"/>, or null when none was set.</summary>
+    Task<string?> GetAsync(string partner);
+}
+
+/// <summary>Which return a parcel belongs to, learned when its label is recorded through ingest. Key: <c>{tenantId}/{trackingNumber}</c>.</summary>
+public interface ITrackingIndexGrain : IGrainWithStringKey
+{
+    /// <summary>Records the return of this tracking number (the latest label wins).</summary>
+    Task SetAsync(string rmaId);
+
+    /// <summary>The return, or null when no label with this tracking number was seen.</summary>
+    Task<string?> GetAsync();
+}
