@@ -7,6 +7,12 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+# The operations-page tests drive Debian's Chromium (never a browser download).
+if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ]; then
+  echo "test.sh: installing chromium from apt for the browser tests"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || echo "test.sh: could not install chromium; the browser tests will fail"
+fi
+
 started_services=0
 services_status=$(scripts/services.sh status 2>/dev/null || true)
 if ! grep -q "postgres: running" <<<"$services_status" || ! grep -q "redis: running" <<<"$services_status"; then
