@@ -26,7 +26,7 @@ public sealed class ReadModelTests : IAsyncLifetime
             await silo.WaitReadyAsync();
             var http = Client(silo, "shop-a");
             await Ok(http.PutAsJsonAsync("/v1/orders/O-1", Order("web")));
-            await Ok(http.PutAsJsonAsync("/v1/orders/O-2", Order("marketplace")));
+            await Ok(http.PutAsJsonAsync("/v1/orders/O-2", Order("marketplace", customerId: "CUST-42")));
             for (var i = 1; i <= 5; i++)
             {
                 await Ok(http.PostAsJsonAsync("/v1/rmas", new
@@ -47,6 +47,7 @@ public sealed class ReadModelTests : IAsyncLifetime
             Assert.Equal(["R-5"], (await PageAsync(http, "/v1/rmas?reasonClass=Defect")).Items.Select(r => r.RmaId));
             Assert.Equal(["R-2"], (await PageAsync(http, "/v1/rmas?warehouse=WH-7")).Items.Select(r => r.RmaId));
             Assert.Equal(["R-2"], (await PageAsync(http, "/v1/rmas?status=Received")).Items.Select(r => r.RmaId));
+            Assert.Equal(["R-5", "R-4"], (await PageAsync(http, "/v1/rmas?customerId=CUST-42")).Items.Select(r => r.RmaId));
 
             // Cursor paging walks every row once.
             var seen = new List<string>();
@@ -83,9 +84,10 @@ public sealed class ReadModelTests : IAsyncLifetime
         Assert.Equal("Received", rebuilt.Single(r => r.RmaId == "R-2").Status);
     }
 
-    private static object Order(string channel) => new
+    private static object Order(string channel, string? customerId = null) => new
     {
         channel,
+        customerId,
         deliveredAt = DateTimeOffset.UtcNow.AddDays(-1),
         currency = "EUR",
         lines = new[] { new { orderLineId = "1", sku = "SKU-1", category = "apparel", quantity = 5, unitPrice = 10m, serialNumbers = Array.Empty<string>() } },

@@ -71,6 +71,14 @@ public sealed class ReturnWorkTests(EmbeddedApiSilo api)
         var task = await EventuallyOneTaskAsync(http, agent, "review");
         Assert.Equal("R-9", task.GetProperty("rmaId").GetString());
         var taskId = task.GetProperty("taskId").GetString();
+
+        // Another tenant cannot read or decide the task.
+        var other = ApiRequests.NewTenantId();
+        await http.CreateTenantAsync(Admin, other);
+        var (_, otherAdmin) = await http.CreateKeyAsync(Admin, other, "admin");
+        await Expect(HttpStatusCode.NotFound, http.SendAsync(HttpMethod.Get, $"/v1/tasks/review/{taskId}", otherAdmin));
+        await Expect(HttpStatusCode.NotFound, http.SendAsync(HttpMethod.Post, $"/v1/tasks/review/{taskId}/complete", otherAdmin, new { outcome = "decline" }));
+
         await Expect(HttpStatusCode.OK, http.SendAsync(HttpMethod.Post, $"/v1/tasks/review/{taskId}/claim", agent, new { }));
         await Expect(HttpStatusCode.UnprocessableEntity, http.SendAsync(HttpMethod.Post, $"/v1/tasks/review/{taskId}/complete", agent, new { outcome = "maybe" }));
         await Expect(HttpStatusCode.OK, http.SendAsync(HttpMethod.Post, $"/v1/tasks/review/{taskId}/complete", agent, new { outcome = "approve", note = "loyal customer" }));

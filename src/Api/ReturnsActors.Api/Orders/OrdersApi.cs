@@ -13,7 +13,7 @@ namespace ReturnsActors.Api.Orders;
 
 /// <summary>An order as a shop or ERP sends it, to check returns against.</summary>
 /// <remarks><c>Region</c> is the customer's region (e.g. DE): returns are routed to a warehouse that serves it.</remarks>
-public sealed record OrderRequest(string? Channel, DateTimeOffset? DeliveredAt, string? Currency, string? BusinessUnit, IReadOnlyList<OrderLineRequest>? Lines, string? Region = null);
+public sealed record OrderRequest(string? Channel, DateTimeOffset? DeliveredAt, string? Currency, string? BusinessUnit, IReadOnlyList<OrderLineRequest>? Lines, string? Region = null, string? CustomerId = null);
 
 /// <summary>One order line.</summary>
 /// <remarks><c>SupplierId</c> is who a defective unit of this line is claimed back from.</remarks>
@@ -48,7 +48,8 @@ internal static class OrdersApi
         var order = new OrderSnapshot(tenant, orderId, request.Channel!.Trim(), request.DeliveredAt!.Value, request.Currency!.ToUpperInvariant(),
             request.Lines!.Select(l => new OrderLine(l.OrderLineId!, l.Sku!, l.Category!, l.Quantity, l.UnitPrice, l.SerialNumbers ?? [],
                 string.IsNullOrWhiteSpace(l.SupplierId) ? null : l.SupplierId.Trim())).ToList(),
-            request.BusinessUnit, string.IsNullOrWhiteSpace(request.Region) ? null : request.Region.Trim().ToUpperInvariant());
+            request.BusinessUnit, string.IsNullOrWhiteSpace(request.Region) ? null : request.Region.Trim().ToUpperInvariant(),
+            string.IsNullOrWhiteSpace(request.CustomerId) ? null : request.CustomerId.Trim());
         await catalog.UpsertAsync(order, cancellationToken);
         return TypedResults.Ok(order);
     }
@@ -73,6 +74,7 @@ internal static class OrdersApi
         if (string.IsNullOrWhiteSpace(r.Channel)) Add("channel", "Required (e.g. web, store, marketplace).");
         if (r.DeliveredAt is null) Add("deliveredAt", "Required.");
         if (r.Region is { Length: > 32 }) Add("region", "At most 32 characters.");
+        if (r.CustomerId is { Length: > 128 }) Add("customerId", "At most 128 characters.");
         if (r.Currency is not { Length: 3 } || !r.Currency.All(char.IsAsciiLetter)) Add("currency", "An ISO 4217 code such as EUR.");
         if (r.Lines is not { Count: > 0 })
         {

@@ -153,7 +153,8 @@ internal static class RmasApi
     private static async Task<Results<Ok<RmaPage>, ProblemHttpResult>> ListAsync(
         HttpContext http, IRmaReadModel readModel, CancellationToken cancellationToken,
         RmaStatus? status = null, string? channel = null, string? warehouse = null, ReasonClass? reasonClass = null, string? orderId = null,
-        RmaSlaState? slaState = null, DateTimeOffset? createdAfter = null, DateTimeOffset? createdBefore = null, int? limit = null, string? cursor = null)
+        RmaSlaState? slaState = null, DateTimeOffset? createdAfter = null, DateTimeOffset? createdBefore = null, int? limit = null, string? cursor = null,
+        string? customerId = null)
     {
         if (CallerTenant.Resolve(http) is not { } tenant)
         {
@@ -172,7 +173,7 @@ internal static class RmasApi
         }
 
         var (items, next) = await readModel.SearchAsync(new RmaSearch(tenant, status, channel, warehouse, reasonClass, orderId, slaState,
-            createdAfter, createdBefore, limit ?? 50, after), cancellationToken);
+            createdAfter, createdBefore, limit ?? 50, after, customerId), cancellationToken);
         return TypedResults.Ok(new RmaPage(items, next is null ? null : RmaCursors.Encode(next)));
     }
 

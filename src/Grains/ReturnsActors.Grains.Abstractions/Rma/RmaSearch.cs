@@ -12,7 +12,8 @@ public sealed record RmaSearch(
     DateTimeOffset? CreatedAfter = null,
     DateTimeOffset? CreatedBefore = null,
     int Limit = 50,
-    RmaCursor? After = null);
+    RmaCursor? After = null,
+    string? CustomerId = null);
 
 /// <summary>Keyset position in the newest-first order (created_at desc, rma_id desc).</summary>
 public sealed record RmaCursor(DateTimeOffset CreatedAt, string RmaId);
@@ -39,7 +40,8 @@ public sealed record RmaSummary(
     Money? SettlementTotal,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    long Version);
+    long Version,
+    string? CustomerId = null);
 
 /// <summary>The read side for listing and searching returns (PostgreSQL in Cluster, memory in Embedded).</summary>
 public interface IRmaReadModel
@@ -82,6 +84,6 @@ public static class RmaSummaries
         var nextDue = open.Count == 0 ? (DateTimeOffset?)null : open.Min(d => d.DueAt);
         return new RmaSummary(view.RmaId, view.OrderId, view.Channel, view.Status, view.OnHold, warehouse,
             view.Lines.Select(l => l.ReasonClass).Distinct().Order().ToList(), sla, nextDue, view.SettlementTotal,
-            view.CreatedAt, view.UpdatedAt, view.Version);
+            view.CreatedAt, view.UpdatedAt, view.Version, view.CustomerId);
     }
 }

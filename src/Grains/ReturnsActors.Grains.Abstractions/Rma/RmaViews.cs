@@ -57,7 +57,8 @@ public sealed record RmaView(
     [property: Id(16)] string? SettlementReference,
     [property: Id(17)] long Version,
     [property: Id(18)] string? WarehouseId = null,
-    [property: Id(19)] string? Region = null);
+    [property: Id(19)] string? Region = null,
+    [property: Id(20)] string? CustomerId = null);
 
 /// <summary>The answer to a return command: the return after the command, or why it was refused.</summary>
 /// <param name="Rma">The return after the command.</param>

@@ -11,7 +11,8 @@ public sealed record OrderSnapshot(
     string Currency,
     IReadOnlyList<OrderLine> Lines,
     string? BusinessUnit = null,
-    string? Region = null);
+    string? Region = null,
+    string? CustomerId = null);
 
 /// <summary>One order line.</summary>
 public sealed record OrderLine(

@@ -23,6 +23,7 @@ public sealed class InMemoryRmaReadModel : IRmaReadModel
             .Where(r => search.Warehouse is not { } w || r.Warehouse == w)
             .Where(r => search.ReasonClass is not { } rc || r.ReasonClasses.Contains(rc))
             .Where(r => search.OrderId is not { } o || r.OrderId == o)
+            .Where(r => search.CustomerId is not { } cu || r.CustomerId == cu)
             .Where(r => search.SlaState is not { } sla || r.SlaState == sla)
             .Where(r => search.CreatedAfter is not { } a || r.CreatedAt >= a)
             .Where(r => search.CreatedBefore is not { } b || r.CreatedAt < b)

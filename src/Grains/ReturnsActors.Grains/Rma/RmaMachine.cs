@@ -166,6 +166,7 @@ public static class RmaMachine
         s.OrderId = order.OrderId;
         s.Channel = order.Channel;
         s.Region = string.IsNullOrWhiteSpace(order.Region) ? null : order.Region.Trim().ToUpperInvariant();
+        s.CustomerId = string.IsNullOrWhiteSpace(order.CustomerId) ? null : order.CustomerId.Trim();
         s.OrderDeliveredAt = order.DeliveredAt;
         s.Policy = policy;
         s.Lines = lines;
@@ -326,7 +327,7 @@ public static class RmaMachine
                 l.Disposition, l.Settlement, l.SettledAmount, l.RestockingFee, l.Deduction, l.SupplierId)).ToList(),
             s.Deadlines.Select(d => new DeadlineView(d.Stage, d.StartedAt, d.DueAt, d.WarnedAt, d.BreachedAt, d.CompletedAt)).ToList(),
             s.Policy.Version, s.CreatedAt, s.UpdatedAt, s.OrderDeliveredAt, s.Carrier, s.TrackingNumber, settled, s.SettlementReference, s.LastSeq,
-            s.WarehouseId, s.Region);
+            s.WarehouseId, s.Region, s.CustomerId);
     }
 
     /// <summary>The return reduced to what policy decisions depend on, for dry runs.</summary>

@@ -45,6 +45,8 @@ public sealed class RmaState
     [Id(29)] public string? WarehouseId { get; set; }
     /// <summary>Routing was decided (routed or found unroutable), so a re-drained authorization does not route twice.</summary>
     [Id(30)] public bool RoutingDecided { get; set; }
+    /// <summary>The customer of the order, as the shop or ERP identifies them (for search and support).</summary>
+    [Id(31)] public string? CustomerId { get; set; }
 }
 
 [GenerateSerializer, Alias("ra.RmaLineState")]

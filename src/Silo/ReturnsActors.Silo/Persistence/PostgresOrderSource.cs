@@ -11,7 +11,7 @@ internal sealed class PostgresOrderSource(NpgsqlDataSource dataSource) : IOrderS
         await using var command = dataSource.CreateCommand("""
             SELECT o.channel, o.delivered_at, o.currency, o.business_unit,
                    l.order_line_id, l.sku, l.category, l.quantity, l.unit_price, l.serial_numbers,
-                   o.region, l.supplier_id
+                   o.region, l.supplier_id, o.customer_id
             FROM orders o JOIN order_lines l ON l.tenant_id = o.tenant_id AND l.order_id = o.order_id
             WHERE o.tenant_id = @tenant AND o.order_id = @order
             ORDER BY l.order_line_id
@@ -25,7 +25,7 @@ internal sealed class PostgresOrderSource(NpgsqlDataSource dataSource) : IOrderS
         {
             order ??= new OrderSnapshot(tenantId, orderId, reader.GetString(0), new DateTimeOffset(reader.GetDateTime(1), TimeSpan.Zero),
                 reader.GetString(2).Trim(), lines, reader.IsDBNull(3) ? null : reader.GetString(3),
-                reader.IsDBNull(10) ? null : reader.GetString(10));
+                reader.IsDBNull(10) ? null : reader.GetString(10), reader.IsDBNull(12) ? null : reader.GetString(12));
             lines.Add(new OrderLine(reader.GetString(4), reader.GetString(5), reader.GetString(6), reader.GetInt32(7),
                 reader.GetDecimal(8), reader.GetFieldValue<string[]>(9), reader.IsDBNull(11) ? null : reader.GetString(11)));
         }
@@ -38,11 +38,12 @@ internal sealed class PostgresOrderSource(NpgsqlDataSource dataSource) : IOrderS
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
         await using (var upsert = new NpgsqlCommand("""
-            INSERT INTO orders (tenant_id, order_id, channel, delivered_at, currency, business_unit, region, loaded_at)
-            VALUES (@tenant, @order, @channel, @delivered, @currency, @bu, @region, now())
+            INSERT INTO orders (tenant_id, order_id, channel, delivered_at, currency, business_unit, region, customer_id, loaded_at)
+            VALUES (@tenant, @order, @channel, @delivered, @currency, @bu, @region, @customer, now())
             ON CONFLICT (tenant_id, order_id) DO UPDATE
             SET channel = EXCLUDED.channel, delivered_at = EXCLUDED.delivered_at, currency = EXCLUDED.currency,
-                business_unit = EXCLUDED.business_unit, region = EXCLUDED.region, loaded_at = now()
+                business_unit = EXCLUDED.business_unit, region = EXCLUDED.region,
+                customer_id = EXCLUDED.customer_id, loaded_at = now()
             """, connection, tx))
         {
             upsert.Parameters.AddWithValue("tenant", order.TenantId);
@@ -52,6 +53,7 @@ internal sealed class PostgresOrderSource(NpgsqlDataSource dataSource) : IOrderS
             upsert.Parameters.AddWithValue("currency", order.Currency);
             upsert.Parameters.AddWithValue("bu", (object?)order.BusinessUnit ?? DBNull.Value);
             upsert.Parameters.AddWithValue("region", (object?)order.Region ?? DBNull.Value);
+            upsert.Parameters.AddWithValue("customer", (object?)order.CustomerId ?? DBNull.Value);
             await upsert.ExecuteNonQueryAsync(cancellationToken);
         }
 

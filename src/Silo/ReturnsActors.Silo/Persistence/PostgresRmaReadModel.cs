@@ -9,7 +9,7 @@ internal sealed class PostgresRmaReadModel(NpgsqlDataSource dataSource) : IRmaRe
 {
     private const string Columns = """
         rma_id, order_id, channel, status, on_hold, warehouse, reason_classes, sla_state, next_due_at,
-        settlement_total, currency, created_at, updated_at, version
+        settlement_total, currency, created_at, updated_at, version, customer_id
         """;
 
     public async Task UpsertAsync(RmaView view, string? warehouse, CancellationToken cancellationToken = default)
@@ -17,13 +17,14 @@ internal sealed class PostgresRmaReadModel(NpgsqlDataSource dataSource) : IRmaRe
         var row = RmaSummaries.From(view, warehouse);
         await using var command = dataSource.CreateCommand("""
             INSERT INTO rma_read (tenant_id, rma_id, order_id, channel, status, on_hold, warehouse, reason_classes, sla_state,
-                                  next_due_at, settlement_total, currency, created_at, updated_at, version)
-            VALUES (@tenant, @rma, @order, @channel, @status, @hold, @warehouse, @reasons, @sla, @due, @total, @currency, @created, @updated, @version)
+                                  next_due_at, settlement_total, currency, created_at, updated_at, version, customer_id)
+            VALUES (@tenant, @rma, @order, @channel, @status, @hold, @warehouse, @reasons, @sla, @due, @total, @currency, @created, @updated, @version, @customer)
             ON CONFLICT (tenant_id, rma_id) DO UPDATE SET
                 order_id = EXCLUDED.order_id, channel = EXCLUDED.channel, status = EXCLUDED.status, on_hold = EXCLUDED.on_hold,
                 warehouse = COALESCE(EXCLUDED.warehouse, rma_read.warehouse), reason_classes = EXCLUDED.reason_classes,
                 sla_state = EXCLUDED.sla_state, next_due_at = EXCLUDED.next_due_at, settlement_total = EXCLUDED.settlement_total,
-                currency = EXCLUDED.currency, updated_at = EXCLUDED.updated_at, version = EXCLUDED.version
+                currency = EXCLUDED.currency, updated_at = EXCLUDED.updated_at, version = EXCLUDED.version,
+                customer_id = COALESCE(EXCLUDED.customer_id, rma_read.customer_id)
             WHERE rma_read.version <= EXCLUDED.version
             """);
         var p = command.Parameters;
@@ -42,6 +43,7 @@ internal sealed class PostgresRmaReadModel(NpgsqlDataSource dataSource) : IRmaRe
         p.AddWithValue("created", row.CreatedAt.UtcDateTime);
         p.AddWithValue("updated", row.UpdatedAt.UtcDateTime);
         p.AddWithValue("version", row.Version);
+        p.AddWithValue("customer", (object?)row.CustomerId ?? DBNull.Value);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -62,6 +64,7 @@ internal sealed class PostgresRmaReadModel(NpgsqlDataSource dataSource) : IRmaRe
         if (search.Warehouse is { } warehouse) Filter("warehouse = @warehouse", "warehouse", warehouse);
         if (search.ReasonClass is { } reason) Filter("@reason = ANY (reason_classes)", "reason", reason.ToString());
         if (search.OrderId is { } order) Filter("order_id = @order", "order", order);
+        if (search.CustomerId is { } customer) Filter("customer_id = @customer", "customer", customer);
         if (search.SlaState is { } sla) Filter("sla_state = @sla", "sla", sla.ToString());
         if (search.CreatedAfter is { } after) Filter("created_at >= @after", "after", after.UtcDateTime);
         if (search.CreatedBefore is { } before) Filter("created_at < @before", "before", before.UtcDateTime);
@@ -121,7 +124,8 @@ internal sealed class PostgresRmaReadModel(NpgsqlDataSource dataSource) : IRmaRe
                 reader.IsDBNull(8) ? null : new DateTimeOffset(reader.GetDateTime(8), TimeSpan.Zero),
                 total,
                 new DateTimeOffset(reader.GetDateTime(11), TimeSpan.Zero), new DateTimeOffset(reader.GetDateTime(12), TimeSpan.Zero),
-                reader.GetInt64(13)));
+                reader.GetInt64(13),
+                reader.IsDBNull(14) ? null : reader.GetString(14)));
         }
 
         return items;
