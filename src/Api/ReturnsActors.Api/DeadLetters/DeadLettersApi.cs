@@ -30,7 +30,7 @@ internal static class DeadLettersApi
     {
         if (CallerTenant.Resolve(http) is not { } tenant)
         {
-            return EventsApi.NoTenant();
+            return CallerTenant.Missing();
         }
 
         if (limit is < 1 or > 500)
@@ -51,7 +51,7 @@ internal static class DeadLettersApi
     {
         if (CallerTenant.Resolve(http) is not { } tenant)
         {
-            return EventsApi.NoTenant();
+            return CallerTenant.Missing();
         }
 
         return await store.GetAsync(tenant, id, cancellationToken) is { } letter ? TypedResults.Ok(letter) : TypedResults.NotFound();
@@ -62,7 +62,7 @@ internal static class DeadLettersApi
     {
         if (CallerTenant.Resolve(http) is not { } tenant)
         {
-            return EventsApi.NoTenant();
+            return CallerTenant.Missing();
         }
 
         if (await store.GetAsync(tenant, id, cancellationToken) is not { } letter)

@@ -70,7 +70,7 @@ public static class EventsApi
     {
         if (CallerTenant.Resolve(http) is not { } tenant)
         {
-            return NoTenant();
+            return CallerTenant.Missing();
         }
 
         using var lease = gate.TryEnter();
@@ -181,7 +181,4 @@ public static class EventsApi
             extensions: new Dictionary<string, object?> { ["code"] = "ingest.not_durable" });
     }
 
-    internal static ProblemHttpResult NoTenant() =>
-        TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "No tenant.",
-            detail: $"The credential has no tenant; a platform admin names one with the {CallerTenant.HeaderName} header.");
 }

@@ -43,7 +43,7 @@ internal static class InboundApi
     {
         if (CallerTenant.Resolve(http) is not { } tenant)
         {
-            return EventsApi.NoTenant();
+            return CallerTenant.Missing();
         }
 
         if (processor.Adapter(partner) is null)

@@ -46,7 +46,7 @@ internal static class SuppliersApi
     {
         if (CallerTenant.Resolve(http) is not { } tenant)
         {
-            return NoTenant();
+            return CallerTenant.Missing();
         }
 
         if (!CallerTenant.IsValidId(supplierId))
@@ -70,7 +70,7 @@ internal static class SuppliersApi
     {
         if (CallerTenant.Resolve(http) is not { } tenant)
         {
-            return NoTenant();
+            return CallerTenant.Missing();
         }
 
         var view = CallerTenant.IsValidId(supplierId) ? await grains.GetGrain<ISupplierGrain>($"{tenant}/{supplierId}").GetAsync() : null;
@@ -81,7 +81,7 @@ internal static class SuppliersApi
     {
         if (CallerTenant.Resolve(http) is not { } tenant)
         {
-            return NoTenant();
+            return CallerTenant.Missing();
         }
 
         var ids = await grains.GetGrain<ISupplierIndexGrain>(tenant).ListAsync();
@@ -94,7 +94,7 @@ internal static class SuppliersApi
     {
         if (CallerTenant.Resolve(http) is not { } tenant)
         {
-            return NoTenant();
+            return CallerTenant.Missing();
         }
 
         if (await Supplier(grains, tenant, supplierId) is not { } supplier)
@@ -110,7 +110,7 @@ internal static class SuppliersApi
     {
         if (CallerTenant.Resolve(http) is not { } tenant)
         {
-            return NoTenant();
+            return CallerTenant.Missing();
         }
 
         var claim = await Supplier(grains, tenant, supplierId) is { } supplier ? await supplier.GetClaimAsync(claimId) : null;
@@ -122,7 +122,7 @@ internal static class SuppliersApi
     {
         if (CallerTenant.Resolve(http) is not { } tenant)
         {
-            return NoTenant();
+            return CallerTenant.Missing();
         }
 
         if (await Supplier(grains, tenant, supplierId) is not { } supplier)
@@ -152,7 +152,4 @@ internal static class SuppliersApi
             ? key.ToString().Trim()
             : Guid.NewGuid().ToString("N");
 
-    private static ProblemHttpResult NoTenant() =>
-        TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "No tenant.",
-            detail: $"The credential has no tenant; a platform admin names one with the {CallerTenant.HeaderName} header.");
 }

@@ -47,7 +47,7 @@ internal static class WarehousesApi
     {
         if (CallerTenant.Resolve(http) is not { } tenant)
         {
-            return NoTenant();
+            return CallerTenant.Missing();
         }
 
         if (!CallerTenant.IsValidId(warehouseId))
@@ -73,7 +73,7 @@ internal static class WarehousesApi
     {
         if (CallerTenant.Resolve(http) is not { } tenant)
         {
-            return NoTenant();
+            return CallerTenant.Missing();
         }
 
         var view = CallerTenant.IsValidId(warehouseId) ? await grains.GetGrain<IWarehouseGrain>($"{tenant}/{warehouseId}").GetAsync() : null;
@@ -84,7 +84,7 @@ internal static class WarehousesApi
     {
         if (CallerTenant.Resolve(http) is not { } tenant)
         {
-            return NoTenant();
+            return CallerTenant.Missing();
         }
 
         var summaries = await grains.GetGrain<IWarehouseDirectoryGrain>(tenant).ListAsync();
@@ -97,7 +97,7 @@ internal static class WarehousesApi
     {
         if (CallerTenant.Resolve(http) is not { } tenant)
         {
-            return NoTenant();
+            return CallerTenant.Missing();
         }
 
         if (!CallerTenant.IsValidId(warehouseId) || await grains.GetGrain<IWarehouseGrain>($"{tenant}/{warehouseId}").GetAsync() is null)
@@ -109,7 +109,4 @@ internal static class WarehousesApi
         return TypedResults.Ok(await grains.GetGrain<IWarehouseRebalancerGrain>($"{tenant}/{warehouseId}").RebalanceAsync(CallerTenant.Actor(http), max));
     }
 
-    private static ProblemHttpResult NoTenant() =>
-        TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "No tenant.",
-            detail: $"The credential has no tenant; a platform admin names one with the {CallerTenant.HeaderName} header.");
 }
