@@ -102,6 +102,12 @@ public sealed class WarehouseSupplierApiTests(EmbeddedApiSilo api)
         Assert.Equal(0, supplier.GetProperty("openClaims").GetInt32());
         Assert.Equal(840m, supplier.GetProperty("allowanceRemaining").GetProperty("amount").GetDecimal());
 
+        // The KPI roll-up shows the same recovery.
+        var recovery = (await http.GetFromJsonAsync<JsonElement>("/v1/kpis")).GetProperty("supplierRecovery");
+        Assert.True(recovery.GetProperty("available").GetBoolean());
+        Assert.Equal(160m, recovery.GetProperty("claimedValue").GetDecimal());
+        Assert.Equal(1.0, recovery.GetProperty("rate").GetDouble());
+
         // The routing decision is on the return's audit trail in PostgreSQL, with the rules that decided it.
         await using var connection = new NpgsqlConnection(database);
         await connection.OpenAsync();

@@ -70,7 +70,7 @@ internal static class KpiDataset
 
         // Lines: R1 restock (pass), R2 quality review, R3 after a wrong-item exception, R4 two lines (pass, pass).
         Assert.Equal(new FirstPassInspection(5, 3, 0.6), k.FirstPassInspection);
-        Assert.Equal(new SupplierRecovery(false, 0, 0, null), k.SupplierRecovery);
+        Assert.Equal(SupplierRecovery.None, k.SupplierRecovery);
 
         // Exceptions in range: R3 wrong_item (WH-B, apparel), O1 sla_breach (WH-A, shoes); O2's review is routine.
         Assert.Equal(2, k.Exceptions.Total);

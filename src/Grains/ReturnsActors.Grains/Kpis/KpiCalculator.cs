@@ -141,7 +141,7 @@ public static class KpiCalculator
         return new KpiReport(tenantId, from, to, groupBy, asOf, tiles, cycleTime,
             new RefundSlaAdherence(refunds, within, Ratio(within, refunds)),
             new FirstPassInspection(lines, firstPass, Ratio(firstPass, lines)),
-            new SupplierRecovery(false, 0, 0, null),
+            SupplierRecovery.None,
             new ExceptionBreakdown(exceptions.Count, byWarehouse, byFamily, byKind),
             aging, backlog, series);
     }

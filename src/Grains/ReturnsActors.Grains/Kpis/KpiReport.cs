@@ -29,8 +29,28 @@ public sealed record RefundSlaAdherence(int Refunds, int WithinSla, double? Adhe
 /// <summary>Lines dispositioned in the range, and those that passed first time (no quality review, no receipt exception).</summary>
 public sealed record FirstPassInspection(int Lines, int FirstPass, double? Accuracy);
 
-/// <summary>Supplier claims and recoveries; empty until supplier recovery is built.</summary>
-public sealed record SupplierRecovery(bool Available, int Claims, int Recovered, double? Rate);
+/// <summary>Supplier recovery as of now (claims are not dated into the KPI range): credited ÷ claimed value over the
+/// tenant's suppliers. <c>Rate</c> is null before anything was claimed, or when suppliers bill in several currencies.</summary>
+public sealed record SupplierRecovery(bool Available, int Suppliers, decimal ClaimedValue, decimal CreditedValue, double? Rate, string? Currency)
+{
+    public static SupplierRecovery None { get; } = new(false, 0, 0, 0, null, null);
+
+    /// <summary>Sums the suppliers' own figures (the same numbers <c>/v1/suppliers</c> shows).</summary>
+    public static SupplierRecovery From(IReadOnlyList<Suppliers.SupplierView> suppliers)
+    {
+        if (suppliers.Count == 0)
+        {
+            return None;
+        }
+
+        var currencies = suppliers.Select(s => s.Figures.ClaimedValue.Currency).Distinct().ToList();
+        var claimed = suppliers.Sum(s => s.Figures.ClaimedValue.Amount);
+        var credited = suppliers.Sum(s => s.Figures.CreditedValue.Amount);
+        return currencies.Count == 1
+            ? new(true, suppliers.Count, claimed, credited, claimed == 0 ? null : (double)(credited / claimed), currencies[0])
+            : new(true, suppliers.Count, 0, 0, null, null);
+    }
+}
 
 /// <summary>Exception tasks (every task but routine reviews) raised in the range.</summary>
 public sealed record ExceptionBreakdown(int Total, IReadOnlyList<KeyCount> ByWarehouse, IReadOnlyList<KeyCount> ByProductFamily, IReadOnlyList<KeyCount> ByKind);

@@ -1,5 +1,6 @@
 using ReturnsActors.Grains.Policies;
 using ReturnsActors.Grains.Rma;
+using ReturnsActors.Grains.Suppliers;
 
 namespace ReturnsActors.Grains.Kpis;
 
@@ -19,7 +20,10 @@ public sealed class KpiService(IRmaReadModel readModel, IRmaEventQuery events, I
             hours[version] = (policy ?? DefaultPolicy.Document).Sla.RefundHours;
         }
 
-        return KpiCalculator.Compute(tenantId, from, to, groupBy, time.GetUtcNow(), rows, log,
+        var report = KpiCalculator.Compute(tenantId, from, to, groupBy, time.GetUtcNow(), rows, log,
             v => hours.TryGetValue(v, out var h) ? h : DefaultPolicy.Document.Sla.RefundHours);
+        var supplierIds = await grains.GetGrain<ISupplierIndexGrain>(tenantId).ListAsync();
+        var suppliers = await Task.WhenAll(supplierIds.Select(id => grains.GetGrain<ISupplierGrain>($"{tenantId}/{id}").GetAsync()));
+        return report with { SupplierRecovery = SupplierRecovery.From(suppliers.OfType<SupplierView>().ToList()) };
     }
 }
