@@ -4,6 +4,7 @@
 # the same PostgreSQL (the durable-write ceiling) and a no-op HTTP endpoint of the same silo (the HTTP ceiling).
 #   load-tests/run-benchmarks.sh                       Cluster profile, 3 local silos, 20 s per scenario, 16 copies
 #   RA_BENCH_PROFILE=Embedded RA_BENCH_SECONDS=10 RA_BENCH_COPIES=8 load-tests/run-benchmarks.sh
+#   RA_BENCH_SCENARIOS="http-noop rma-write hot-warehouse" load-tests/run-benchmarks.sh   (a subset)
 # Writes load-results/bench-<time>/ (each scenario's HTML/Markdown/CSV/JSON report) and summary.md with the ratios
 # and the CPU seconds used by the silo, PostgreSQL, Redis and the load generator during each scenario.
 set -euo pipefail
@@ -61,8 +62,10 @@ PGPASSWORD= "$pg_bin/pgbench" -h 127.0.0.1 -p 55432 -U postgres -i -s 4 -q "$db"
 "$pg_bin/pgbench" -h 127.0.0.1 -p 55432 -U postgres -N -c "$copies" -j 2 -T "$seconds" "$db" >"$out/pgbench.txt" 2>&1
 pgbench_tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$out/pgbench.txt" | head -n 1)
 
+only=${RA_BENCH_SCENARIOS:-}   # e.g. "http-noop rma-write hot-warehouse"; empty runs them all
 run_scenario() { # name type settings-json
   local name=$1 type=$2 settings=$3
+  if [ -n "$only" ] && [[ " $only " != *" $name "* ]]; then return; fi
   python3 - "$out/$name.json" "$name" "$type" "$settings" "$port" "$key" "$seconds" "$copies" <<'PY'
 import json, sys
 path, name, type_, settings, port, key, seconds, copies = sys.argv[1:]
@@ -89,6 +92,7 @@ run_scenario grain-direct grain-direct "{\"returns\": 200, \"tenant\": \"bench\"
 run_scenario rma-read-mix rma-read-mix '{"returns": 200}'
 run_scenario rma-lifecycle rma-lifecycle '{}'
 run_scenario bulk-ingest bulk-ingest '{"returnsPerBatch": 10, "orders": 50}'
+run_scenario hot-warehouse hot-warehouse '{"orders": 50}'
 
 python3 - "$out" "$profile" "$copies" "$seconds" "${pgbench_tps:-0}" "$silos" <<'PY'
 import json, os, sys
@@ -101,7 +105,7 @@ noop_report, noop = scenario("http-noop")
 lines = [f"Machine: {noop_report['machine']['line']}", f"Profile: {profile}, {silos} silo(s), load through silo 1's HTTP; closed model, {copies} copies, {seconds} s per scenario after 3 s warm-up; each scenario alone.", "",
          f"Baselines in this run: pgbench simple-update **{pgbench:,.0f} TPS** on the same PostgreSQL; no-op HTTP **{noop['rps']:,.0f} req/s** on the same silo.", "",
          "| scenario | ok/s | fail | p50 ms | p99 ms | ÷ no-op HTTP | ÷ pgbench TPS |", "|---|---|---|---|---|---|---|"]
-for name in ["http-noop", "rma-write", "grain-direct", "rma-read-mix", "rma-lifecycle", "bulk-ingest"]:
+for name in ["http-noop", "rma-write", "grain-direct", "rma-read-mix", "rma-lifecycle", "bulk-ingest", "hot-warehouse"]:
     try:
         _, s = scenario(name)
     except (OSError, KeyError, IndexError):

@@ -11,7 +11,7 @@ namespace ReturnsActors.IntegrationTests;
 public sealed class LoadScenarioSmokeTests(EmbeddedApiSilo api)
 {
     [Fact]
-    public async Task LifecycleAndIngestScenarios_RunWithoutFailures_AndWriteEveryReport()
+    public async Task LifecycleIngestAndHotWarehouseScenarios_RunWithoutFailures_AndWriteEveryReport()
     {
         var silo = await api.GetAsync();
         var tenant = ApiRequests.NewTenantId();
@@ -26,6 +26,7 @@ public sealed class LoadScenarioSmokeTests(EmbeddedApiSilo api)
             {
                 Scenario("lifecycle", "rma-lifecycle", new { }),
                 Scenario("ingest", "bulk-ingest", new { returnsPerBatch = 2, orders = 3 }),
+                Scenario("hot", "hot-warehouse", new { orders = 3 }),
             },
         }));
 
