@@ -106,6 +106,8 @@ lines = [f"Machine: {noop_report['machine']['line']}", f"Profile: {profile}, {si
          f"Baselines in this run: pgbench simple-update **{pgbench:,.0f} TPS** on the same PostgreSQL; no-op HTTP **{noop['rps']:,.0f} req/s** on the same silo.", "",
          "| scenario | ok/s | fail | p50 ms | p99 ms | ÷ no-op HTTP | ÷ pgbench TPS |", "|---|---|---|---|---|---|---|"]
 for name in ["http-noop", "rma-write", "grain-direct", "rma-read-mix", "rma-lifecycle", "bulk-ingest", "hot-warehouse"]:
+    if not os.path.exists(os.path.join(out, name + ".json")):
+        continue  # not part of this run (RA_BENCH_SCENARIOS)
     try:
         _, s = scenario(name)
     except (OSError, KeyError, IndexError):
