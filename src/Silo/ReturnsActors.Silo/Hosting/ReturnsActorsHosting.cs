@@ -122,9 +122,17 @@ internal static partial class ReturnsActorsHosting
             var endpoint = new Uri(settings.Telemetry.OtlpEndpoint);
             // Logs go out as they are written: our log messages carry ids (tenant, return, key id), never a secret,
             // a customer's note or an address (tested: an API key never reaches the log).
-            otel.WithTracing(t => t.AddOtlpExporter(o => o.Endpoint = endpoint))
-                .WithMetrics(m => m.AddOtlpExporter(o => o.Endpoint = endpoint))
-                .WithLogging(l => l.AddOtlpExporter(o => o.Endpoint = endpoint));
+            var http = settings.Telemetry.OtlpProtocol == "http";
+            void Configure(OpenTelemetry.Exporter.OtlpExporterOptions o, string signal)
+            {
+                // Over HTTP an endpoint set in code is used as the full URL, so each signal gets its own path.
+                o.Protocol = http ? OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf : OpenTelemetry.Exporter.OtlpExportProtocol.Grpc;
+                o.Endpoint = http ? new Uri(endpoint, $"/v1/{signal}") : endpoint;
+            }
+
+            otel.WithTracing(t => t.AddOtlpExporter(o => Configure(o, "traces")))
+                .WithMetrics(m => m.AddOtlpExporter(o => Configure(o, "metrics")))
+                .WithLogging(l => l.AddOtlpExporter(o => Configure(o, "logs")));
         }
     }
 

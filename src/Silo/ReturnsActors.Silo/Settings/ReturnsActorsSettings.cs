@@ -98,8 +98,11 @@ public sealed class ShutdownSettings
 
 public sealed class TelemetrySettings
 {
-    /// <summary>OTLP endpoint (e.g. http://127.0.0.1:4317); empty disables the OTLP exporter.</summary>
+    /// <summary>OTLP endpoint (e.g. http://127.0.0.1:4317 for gRPC, http://127.0.0.1:4318 for HTTP); empty disables the OTLP exporter.</summary>
     public string? OtlpEndpoint { get; set; }
+
+    /// <summary><c>grpc</c> (default) or <c>http</c> (OTLP/HTTP protobuf: signals go to /v1/traces, /v1/metrics, /v1/logs).</summary>
+    public string OtlpProtocol { get; set; } = "grpc";
 }
 
 public sealed class DashboardSettings
@@ -200,6 +203,7 @@ internal static class SettingsLoader
         Require(s.Shutdown.DrainSeconds is >= 0 and <= 60, $"{P}:Shutdown:DrainSeconds", "must be between 0 and 60");
         Require(string.IsNullOrEmpty(s.Telemetry.OtlpEndpoint) || Uri.TryCreate(s.Telemetry.OtlpEndpoint, UriKind.Absolute, out _),
             $"{P}:Telemetry:OtlpEndpoint", "must be an absolute URI");
+        Require(s.Telemetry.OtlpProtocol is "grpc" or "http", $"{P}:Telemetry:OtlpProtocol", "must be grpc or http");
 
         if (s.Profile == HostingProfile.Cluster)
         {
