@@ -1,0 +1,147 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ReturnsActors.Advisory;
+
+/// <summary>Precision, recall and F1 of one class on the hold-out set.</summary>
+public sealed record ClassMetrics(string Class, int Support, double Precision, double Recall, double F1);
+
+/// <summary>Hold-out rows whose confidence falls in [Lower, Upper): how often the model was right.</summary>
+public sealed record CalibrationBucket(double Lower, double Upper, int Count, double MeanConfidence, double Accuracy);
+
+/// <summary>Metrics of one multiclass model on its hold-out set.</summary>
+public sealed record ModelMetrics(
+    int TrainRows,
+    int TestRows,
+    double Accuracy,
+    double MacroF1,
+    IReadOnlyList<ClassMetrics> PerClass,
+    IReadOnlyList<CalibrationBucket> Calibration,
+    double ExpectedCalibrationError);
+
+/// <summary>What <see cref="AdvisoryEvaluation.Evaluate"/> reports, also written as JSON for the operations page.</summary>
+public sealed record AdvisoryReport(
+    int Seed,
+    string ModelVersion,
+    string Trainer,
+    string DataGenerator,
+    ModelMetrics Recommendation,
+    ModelMetrics Triage);
+
+/// <summary>Trains both models on synthetic data for a seed and scores them on a hold-out (the last
+/// 20 % of the generated rows, never seen in training). Reproducible: same seed, same numbers.</summary>
+public static class AdvisoryEvaluation
+{
+    public const int DefaultReturns = 5000;
+    public const int DefaultPhrases = 1500;
+    public const double HoldOutFraction = 0.2;
+    private static readonly double[] BucketEdges = [0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0000001];
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    public static AdvisoryReport Evaluate(int seed, int returns = DefaultReturns, int phrases = DefaultPhrases)
+    {
+        var rows = SyntheticReturns.Generate(seed, returns);
+        var cut = (int)(rows.Count * (1 - HoldOutFraction));
+        var train = rows.Take(cut).ToList();
+        var test = rows.Skip(cut).ToList();
+        var advisor = ReturnAdvisor.Train(train, $"{SyntheticReturns.GeneratorVersion}:seed={seed}:count={returns}:train={cut}", seed);
+        var recommendation = Score(
+            train.Count,
+            [.. test.Select(r => ((int)r.Action, advisor.Probabilities(r.Features)))],
+            [.. Enum.GetValues<AdvisoryAction>().Select(AdvisoryNames.Of)]);
+
+        var phraseRows = SyntheticReasonPhrases.Generate(seed, phrases);
+        var phraseCut = (int)(phraseRows.Count * (1 - HoldOutFraction));
+        var triage = ReasonTriage.Train([.. phraseRows.Take(phraseCut)], seed);
+        var triageMetrics = Score(
+            phraseCut,
+            [.. phraseRows.Skip(phraseCut).Select(p => ((int)p.Class, OneHot(triage.Triage(p.Text))))],
+            [.. Enum.GetValues<TriageClass>().Select(ReasonTriage.Name)]);
+
+        return new AdvisoryReport(seed, advisor.ModelVersion, ReturnAdvisor.TrainerName, SyntheticReturns.GeneratorVersion, recommendation, triageMetrics);
+    }
+
+    public static void WriteJson(AdvisoryReport report, string path)
+    {
+        using var file = File.Create(path);
+        JsonSerializer.Serialize(file, report, Json);
+    }
+
+    public static string ToJson(AdvisoryReport report) => JsonSerializer.Serialize(report, Json);
+
+    /// <summary>Accuracy, macro-F1, per-class metrics and calibration from (true class, probabilities) pairs.</summary>
+    public static ModelMetrics Score(int trainRows, IReadOnlyList<(int Truth, double[] Probabilities)> results, IReadOnlyList<string> classNames)
+    {
+        var k = classNames.Count;
+        var truePositive = new int[k];
+        var predicted = new int[k];
+        var actual = new int[k];
+        var bucketCount = new int[BucketEdges.Length - 1];
+        var bucketConfidence = new double[bucketCount.Length];
+        var bucketCorrect = new int[bucketCount.Length];
+        var correct = 0;
+        foreach (var (truth, probabilities) in results)
+        {
+            var guess = 0;
+            for (var i = 1; i < probabilities.Length; i++)
+            {
+                if (probabilities[i] > probabilities[guess])
+                {
+                    guess = i;
+                }
+            }
+
+            var hit = guess == truth;
+            correct += hit ? 1 : 0;
+            actual[truth]++;
+            predicted[guess]++;
+            truePositive[guess] += hit ? 1 : 0;
+            var bucket = Array.FindLastIndex(BucketEdges, edge => edge <= probabilities[guess]);
+            bucket = Math.Clamp(bucket, 0, bucketCount.Length - 1);
+            bucketCount[bucket]++;
+            bucketConfidence[bucket] += probabilities[guess];
+            bucketCorrect[bucket] += hit ? 1 : 0;
+        }
+
+        var perClass = new List<ClassMetrics>(k);
+        for (var i = 0; i < k; i++)
+        {
+            var precision = predicted[i] == 0 ? 0 : (double)truePositive[i] / predicted[i];
+            var recall = actual[i] == 0 ? 0 : (double)truePositive[i] / actual[i];
+            var f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
+            perClass.Add(new ClassMetrics(classNames[i], actual[i], Round(precision), Round(recall), Round(f1)));
+        }
+
+        var n = results.Count;
+        var calibration = new List<CalibrationBucket>();
+        var ece = 0.0;
+        for (var b = 0; b < bucketCount.Length; b++)
+        {
+            var meanConfidence = bucketCount[b] == 0 ? 0 : bucketConfidence[b] / bucketCount[b];
+            var accuracy = bucketCount[b] == 0 ? 0 : (double)bucketCorrect[b] / bucketCount[b];
+            ece += n == 0 ? 0 : (double)bucketCount[b] / n * Math.Abs(accuracy - meanConfidence);
+            calibration.Add(new CalibrationBucket(BucketEdges[b], Math.Min(1.0, BucketEdges[b + 1]), bucketCount[b], Round(meanConfidence), Round(accuracy)));
+        }
+
+        // Macro-F1 over classes present in the hold-out, so an absent class does not count as a zero.
+        var present = perClass.Where(c => c.Support > 0).ToList();
+        var macroF1 = present.Count == 0 ? 0 : present.Average(c => c.F1);
+        return new ModelMetrics(trainRows, n, Round(n == 0 ? 0 : (double)correct / n), Round(macroF1), perClass, calibration, Round(ece));
+    }
+
+    private static double[] OneHot(TriageResult result)
+    {
+        // Triage exposes only the winning class; its confidence is enough for accuracy and calibration.
+        var probabilities = new double[Enum.GetValues<TriageClass>().Length];
+        probabilities[(int)result.Class] = result.Confidence;
+        return probabilities;
+    }
+
+    private static double Round(double value) => Math.Round(value, 4);
+}

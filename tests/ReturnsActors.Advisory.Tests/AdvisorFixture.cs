@@ -1,0 +1,21 @@
+using ReturnsActors.Advisory;
+
+namespace ReturnsActors.Advisory.Tests;
+
+/// <summary>Trains the models once for the whole test project.</summary>
+public sealed class AdvisorFixture
+{
+    public const int Seed = 42;
+
+    public ReturnAdvisor Advisor { get; } = ReturnAdvisor.TrainSynthetic(Seed);
+
+    public ReasonTriage Triage { get; } = ReasonTriage.TrainSynthetic(Seed);
+
+    public AdvisoryReport Report { get; } = AdvisoryEvaluation.Evaluate(Seed);
+}
+
+[CollectionDefinition(Name)]
+public sealed class AdvisorCollection : ICollectionFixture<AdvisorFixture>
+{
+    public const string Name = "advisor";
+}
