@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.IdentityModel.Tokens;
+using ReturnsActors.Api.Advisory;
 using ReturnsActors.Api.ApiKeys;
 using ReturnsActors.Api.Auth;
 using ReturnsActors.Api.Idempotency;
@@ -37,6 +38,7 @@ public static class ReturnsApi
     public static IServiceCollection AddReturnsApi(this IServiceCollection services, ReturnsApiOptions options)
     {
         services.AddSingleton(options);
+        services.AddSingleton<AdvisoryModels>();
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();
         // Malformed JSON throws, so the exception handler can say what was wrong instead of an empty 400.
@@ -105,6 +107,7 @@ public static class ReturnsApi
         app.MapOrders();
         app.MapTasks();
         app.MapPolicies();
+        app.MapAdvisory();
         app.MapWarehouses();
         app.MapSuppliers();
         app.MapKpis();
