@@ -24,6 +24,7 @@ using ReturnsActors.Api.Suppliers;
 using ReturnsActors.Api.Tasks;
 using ReturnsActors.Api.Tenants;
 using ReturnsActors.Api.Warehouses;
+using ReturnsActors.Api.Webhooks;
 
 namespace ReturnsActors.Api;
 
@@ -109,6 +110,12 @@ public static class ReturnsApi
         app.MapSuppliers();
         app.MapKpis();
         app.MapIngest();
+        if (app.ServiceProvider.GetService<Webhooks.IWebhookSubscriptionStore>() is not null)
+        {
+            // Only where a store is wired (the Embedded profile so far).
+            app.MapWebhooks();
+        }
+
         return app;
     }
 
