@@ -165,7 +165,7 @@ public sealed class WebhookDeliveryTests(WebhookSilo webhookSilo, EmbeddedApiSil
         return http;
     }
 
-    private static async Task<(string Id, string Secret)> SubscribeAsync(HttpClient http, string url, params string[] eventTypes)
+    internal static async Task<(string Id, string Secret)> SubscribeAsync(HttpClient http, string url, params string[] eventTypes)
     {
         using var response = await http.PostAsJsonAsync("/v1/webhook-subscriptions", new { url, eventTypes, description = "test" });
         var body = await response.Content.ReadAsStringAsync();
@@ -174,10 +174,10 @@ public sealed class WebhookDeliveryTests(WebhookSilo webhookSilo, EmbeddedApiSil
         return (created["subscription"]!["id"]!.GetValue<string>(), created["secret"]!.GetValue<string>());
     }
 
-    private static async Task<JsonArray> DeliveriesAsync(HttpClient http, string id) =>
+    internal static async Task<JsonArray> DeliveriesAsync(HttpClient http, string id) =>
         JsonNode.Parse(await http.GetStringAsync($"/v1/webhook-subscriptions/{id}/deliveries"))!.AsArray();
 
-    private static async Task LoadOrderAsync(HttpClient http) =>
+    internal static async Task LoadOrderAsync(HttpClient http) =>
         (await http.PutAsJsonAsync("/v1/orders/O-1", new
         {
             channel = "web",
@@ -186,7 +186,7 @@ public sealed class WebhookDeliveryTests(WebhookSilo webhookSilo, EmbeddedApiSil
             lines = new[] { new { orderLineId = "1", sku = "SKU-1", category = "apparel", quantity = 5, unitPrice = 10m, serialNumbers = Array.Empty<string>() } },
         })).EnsureSuccessStatusCode();
 
-    private static async Task CreateRmaAsync(HttpClient http, string rma)
+    internal static async Task CreateRmaAsync(HttpClient http, string rma)
     {
         using var created = await http.PostAsJsonAsync("/v1/rmas", new
         {
@@ -197,7 +197,7 @@ public sealed class WebhookDeliveryTests(WebhookSilo webhookSilo, EmbeddedApiSil
         Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
     }
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    internal static async Task WaitUntilAsync(Func<Task<bool>> condition)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (!await condition())
@@ -209,7 +209,7 @@ public sealed class WebhookDeliveryTests(WebhookSilo webhookSilo, EmbeddedApiSil
 
     /// <summary>A subscriber on a random loopback port: answers <see cref="Status"/>; on a 2xx it verifies each signature with the
     /// StandardWebhooks package (one signature at a time: the package mishandles several in one header) and records the event.</summary>
-    private sealed class Subscriber : IAsyncDisposable
+    internal sealed class Subscriber : IAsyncDisposable
     {
         private readonly WebApplication _app;
         private int _attempts;

@@ -110,9 +110,9 @@ public static class ReturnsApi
         app.MapSuppliers();
         app.MapKpis();
         app.MapIngest();
-        if (app.ServiceProvider.GetService<Webhooks.IWebhookSubscriptionStore>() is not null)
+        if (app.ServiceProvider.GetService<IWebhookSubscriptionStore>() is not null)
         {
-            // Only where a store is wired (the Embedded profile so far).
+            // Only where the host wires a subscription store (the silo does, in both profiles).
             app.MapWebhooks();
         }
 

@@ -81,20 +81,9 @@ internal static partial class ReturnsActorsHosting
             services.AddSingleton<IRmaChangeFeed>(sp => sp.GetRequiredService<ChannelRmaChangeFeed>());
             services.AddSingleton<IRmaEventLog, NotifyingRmaEventLog>();
             services.AddSingleton<IRmaReadModel, InMemoryRmaReadModel>();
-            // Outbound webhooks: only the in-memory store exists so far, so the Cluster profile does not map the endpoints.
             services.AddSingleton<InMemoryWebhookStore>();
             services.AddSingleton<IWebhookSubscriptionStore>(sp => sp.GetRequiredService<InMemoryWebhookStore>());
             services.AddSingleton<IWebhookOutbox>(sp => sp.GetRequiredService<InMemoryWebhookStore>());
-            services.AddSingleton(new WebhookApiOptions
-            {
-                AllowLoopback = settings.Webhooks.AllowLoopback,
-                RotationOverlap = TimeSpan.FromHours(settings.Webhooks.RotationOverlapHours),
-            });
-            services.AddSingleton(new WebhookDeliveryOptions(TimeSpan.FromMilliseconds(settings.Webhooks.RetryBaseMilliseconds),
-                TimeSpan.FromSeconds(settings.Webhooks.RetryMaxSeconds), TimeSpan.FromMilliseconds(settings.Webhooks.PollMilliseconds)));
-            services.AddHttpClient<WebhookSender>(c => c.Timeout = TimeSpan.FromSeconds(settings.Webhooks.TimeoutSeconds))
-                .ConfigurePrimaryHttpMessageHandler(() => SsrfGuard.CreateHandler(settings.Webhooks.AllowLoopback));
-            services.AddHostedService<WebhookDispatcher>();
         }
         else
         {
@@ -108,11 +97,25 @@ internal static partial class ReturnsActorsHosting
             services.AddSingleton<IRmaEventQuery>(sp => sp.GetRequiredService<PostgresRmaEventLog>());
             services.AddSingleton<IRmaChangeFeed, PostgresRmaChangeFeed>();
             services.AddSingleton<IRmaReadModel, PostgresRmaReadModel>();
+            services.AddSingleton<PostgresWebhookStore>();
+            services.AddSingleton<IWebhookSubscriptionStore>(sp => sp.GetRequiredService<PostgresWebhookStore>());
+            services.AddSingleton<IWebhookOutbox>(sp => sp.GetRequiredService<PostgresWebhookStore>());
             services.AddSingleton(new RedisConnection(settings.Redis.ConnectionString!));
             health.AddCheck<PostgresHealthCheck>("postgres", HealthStatus.Unhealthy, [ReadyTag], TimeSpan.FromSeconds(5));
             health.AddCheck<RedisHealthCheck>("redis", HealthStatus.Unhealthy, [ReadyTag], TimeSpan.FromSeconds(5));
         }
 
+        // Outbound webhooks: signed, in order per subscription, through the SSRF guard (no redirects).
+        services.AddSingleton(new WebhookApiOptions
+        {
+            AllowLoopback = settings.Webhooks.AllowLoopback,
+            RotationOverlap = TimeSpan.FromHours(settings.Webhooks.RotationOverlapHours),
+        });
+        services.AddSingleton(new WebhookDeliveryOptions(TimeSpan.FromMilliseconds(settings.Webhooks.RetryBaseMilliseconds),
+            TimeSpan.FromSeconds(settings.Webhooks.RetryMaxSeconds), TimeSpan.FromMilliseconds(settings.Webhooks.PollMilliseconds)));
+        services.AddHttpClient<WebhookSender>(c => c.Timeout = TimeSpan.FromSeconds(settings.Webhooks.TimeoutSeconds))
+            .ConfigurePrimaryHttpMessageHandler(() => SsrfGuard.CreateHandler(settings.Webhooks.AllowLoopback));
+        services.AddHostedService<WebhookDispatcher>();
         services.AddHostedService<RmaProjector>();
         services.AddHostedService<BusinessMetricsSampler>();
         builder.AddReturnsTelemetry(settings);

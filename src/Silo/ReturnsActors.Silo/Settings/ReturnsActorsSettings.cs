@@ -156,7 +156,7 @@ public sealed class IngestSettings
 /// <summary>Outbound webhooks (<c>/v1/webhook-subscriptions</c>).</summary>
 public sealed class WebhookSettings
 {
-    /// <summary>Deliver to loopback addresses: tests and local development only (refused in the Cluster profile).</summary>
+    /// <summary>Deliver to loopback addresses: tests and local development only (Embedded, or the Development environment).</summary>
     public bool AllowLoopback { get; set; }
 
     /// <summary>Hours the previous secret keeps signing after a rotation.</summary>
@@ -197,11 +197,11 @@ internal static class SettingsLoader
             throw new SettingsException(ex.InnerException is null ? ex.Message : $"{ex.Message} {ex.InnerException.Message}");
         }
 
-        Validate(settings);
+        Validate(settings, configuration[HostDefaults.EnvironmentKey]);
         return settings;
     }
 
-    private static void Validate(ReturnsActorsSettings s)
+    private static void Validate(ReturnsActorsSettings s, string? environment)
     {
         const string P = ReturnsActorsSettings.Section;
         if (!Enum.IsDefined(s.Profile))
@@ -271,8 +271,8 @@ internal static class SettingsLoader
         Require(s.Ingest.MaxConcurrentRequests is >= 1 and <= 10_000, $"{P}:Ingest:MaxConcurrentRequests", "must be between 1 and 10000");
         Require(s.Ingest.Parallelism is >= 1 and <= 1024, $"{P}:Ingest:Parallelism", "must be between 1 and 1024");
         Require(s.Ingest.SignatureToleranceSeconds is >= 1 and <= 3600, $"{P}:Ingest:SignatureToleranceSeconds", "must be between 1 and 3600");
-        Require(!s.Webhooks.AllowLoopback || s.Profile == HostingProfile.Embedded, $"{P}:Webhooks:AllowLoopback",
-            "is for tests and local development (Embedded profile) only");
+        Require(!s.Webhooks.AllowLoopback || s.Profile == HostingProfile.Embedded || string.Equals(environment, Environments.Development, StringComparison.OrdinalIgnoreCase),
+            $"{P}:Webhooks:AllowLoopback", "is for tests and local development only: the Embedded profile or the Development environment");
         Require(s.Webhooks.RotationOverlapHours is >= 1 and <= 24 * 7, $"{P}:Webhooks:RotationOverlapHours", "must be between 1 and 168");
         Require(s.Webhooks.RetryBaseMilliseconds is >= 10 and <= 3_600_000, $"{P}:Webhooks:RetryBaseMilliseconds", "must be between 10 and 3600000");
         Require(s.Webhooks.RetryMaxSeconds is >= 1 and <= 86_400 && s.Webhooks.RetryMaxSeconds * 1000L >= s.Webhooks.RetryBaseMilliseconds,

@@ -3,26 +3,42 @@ using ReturnsActors.Grains.Rma;
 
 namespace ReturnsActors.Silo.Webhooks;
 
+/// <summary>A place in the event log: (transaction id, position) in Cluster, as the projector reads it; (0, index) in Embedded.</summary>
+internal readonly record struct WebhookCursor(ulong Tx, long Position);
+
 /// <summary>An event of the log as the dispatcher sees it: its tenant, return and place in the log.</summary>
-internal sealed record WebhookEvent(long Position, string TenantId, string RmaId, long Seq, string Type, DateTimeOffset OccurredAt, string DataJson);
+internal sealed record WebhookEvent(WebhookCursor Position, string TenantId, string RmaId, long Seq, string Type, DateTimeOffset OccurredAt, string DataJson);
 
 /// <summary>A subscription due for delivery: where its checkpoint is and how often the event after it has failed.</summary>
 internal sealed record WebhookTarget(string TenantId, string Id, string Url, IReadOnlyList<string> EventTypes, IReadOnlyList<string> Secrets,
-    long Checkpoint, int FailedAttempts);
+    WebhookCursor Checkpoint, int FailedAttempts);
 
 /// <summary>What one delivery step did: the new checkpoint (moved only past delivered or unsubscribed events), the failures of the
 /// event after it, when to try again, whether the subscription is disabled, and the attempt for the log.</summary>
-internal sealed record WebhookProgress(long Checkpoint, int FailedAttempts, DateTimeOffset? NextAttemptAt, string? DisabledReason, WebhookDeliveryAttempt? Attempt);
+internal sealed record WebhookProgress(WebhookCursor Checkpoint, int FailedAttempts, DateTimeOffset? NextAttemptAt, string? DisabledReason, WebhookDeliveryAttempt? Attempt);
 
 /// <summary>The dispatcher's side of the subscription store.</summary>
 internal interface IWebhookOutbox
 {
-    Task<IReadOnlyList<WebhookTarget>> DueAsync(DateTimeOffset now, CancellationToken cancellationToken);
+    /// <summary>Active subscriptions whose next attempt is due.</summary>
+    Task<IReadOnlyList<(string TenantId, string Id)>> DueAsync(DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Takes the subscription for one delivery pass (no other dispatcher delivers it until the lease is disposed) and reads it
+    /// fresh; null when another dispatcher has it or it is no longer due.</summary>
+    Task<WebhookLease?> ClaimAsync(string tenantId, string id, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>The tenant's events after <paramref name="checkpoint"/>, in log order.</summary>
-    Task<IReadOnlyList<WebhookEvent>> ReadAfterAsync(string tenantId, long checkpoint, int limit, CancellationToken cancellationToken);
+    Task<IReadOnlyList<WebhookEvent>> ReadAfterAsync(string tenantId, WebhookCursor checkpoint, int limit, CancellationToken cancellationToken);
 
     Task RecordAsync(string tenantId, string id, WebhookProgress progress, CancellationToken cancellationToken);
+}
+
+/// <summary>A claimed subscription; disposing releases it.</summary>
+internal sealed class WebhookLease(WebhookTarget target, Func<ValueTask>? release = null) : IAsyncDisposable
+{
+    public WebhookTarget Target => target;
+
+    public ValueTask DisposeAsync() => release?.Invoke() ?? ValueTask.CompletedTask;
 }
 
 /// <summary>The Embedded profile's subscriptions, delivery logs and event journal, in process memory (nothing survives a restart,
@@ -39,7 +55,7 @@ internal sealed class InMemoryWebhookStore(TimeProvider time) : IWebhookSubscrip
     {
         lock (_gate)
         {
-            _journal.Add(new WebhookEvent(_journal.Count + 1, tenantId, rmaId, e.Seq, e.Type, e.OccurredAt, e.DataJson));
+            _journal.Add(new WebhookEvent(new WebhookCursor(0, _journal.Count + 1), tenantId, rmaId, e.Seq, e.Type, e.OccurredAt, e.DataJson));
         }
     }
 
@@ -47,7 +63,7 @@ internal sealed class InMemoryWebhookStore(TimeProvider time) : IWebhookSubscrip
     {
         lock (_gate)
         {
-            _subscriptions[(subscription.TenantId, subscription.Id)] = new Entry(subscription, secret) { Checkpoint = _journal.Count };
+            _subscriptions[(subscription.TenantId, subscription.Id)] = new Entry(subscription, secret) { Checkpoint = new WebhookCursor(0, _journal.Count) };
         }
 
         return Task.CompletedTask;
@@ -107,30 +123,42 @@ internal sealed class InMemoryWebhookStore(TimeProvider time) : IWebhookSubscrip
         }
     }
 
-    public Task<IReadOnlyList<WebhookTarget>> DueAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<(string TenantId, string Id)>> DueAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            IReadOnlyList<WebhookTarget> due = _subscriptions.Values
-                .Where(e => e.Subscription.Status == WebhookStatus.Active && e.NextAttemptAt <= now && e.Checkpoint < _journal.Count)
-                .Select(e => new WebhookTarget(e.Subscription.TenantId, e.Subscription.Id, e.Subscription.Url, e.Subscription.EventTypes,
-                    e.Subscription.PreviousSecretExpiresAt > now && e.PreviousSecret is not null ? [e.Secret, e.PreviousSecret] : [e.Secret],
-                    e.Checkpoint, e.FailedAttempts))
+            IReadOnlyList<(string, string)> due = _subscriptions.Values
+                .Where(e => e.Subscription.Status == WebhookStatus.Active && e.NextAttemptAt <= now && e.Checkpoint.Position < _journal.Count)
+                .Select(e => (e.Subscription.TenantId, e.Subscription.Id))
                 .ToList();
             return Task.FromResult(due);
         }
     }
 
-    public Task<IReadOnlyList<WebhookEvent>> ReadAfterAsync(string tenantId, long checkpoint, int limit, CancellationToken cancellationToken)
+    /// <summary>One dispatcher per process: nothing to lock.</summary>
+    public Task<WebhookLease?> ClaimAsync(string tenantId, string id, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            WebhookLease? lease = _subscriptions.TryGetValue((tenantId, id), out var e) && e.Subscription.Status == WebhookStatus.Active
+                ? new WebhookLease(new WebhookTarget(e.Subscription.TenantId, e.Subscription.Id, e.Subscription.Url, e.Subscription.EventTypes,
+                    e.Subscription.PreviousSecretExpiresAt > now && e.PreviousSecret is not null ? [e.Secret, e.PreviousSecret] : [e.Secret],
+                    e.Checkpoint, e.FailedAttempts))
+                : null;
+            return Task.FromResult(lease);
+        }
+    }
+
+    public Task<IReadOnlyList<WebhookEvent>> ReadAfterAsync(string tenantId, WebhookCursor checkpoint, int limit, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
             // Positions are 1-based indexes into the journal.
-            IReadOnlyList<WebhookEvent> events = _journal.Skip((int)checkpoint).Where(e => e.TenantId == tenantId).Take(limit).ToList();
-            if (events.Count == 0 && checkpoint < _journal.Count)
+            IReadOnlyList<WebhookEvent> events = _journal.Skip((int)checkpoint.Position).Where(e => e.TenantId == tenantId).Take(limit).ToList();
+            if (events.Count == 0 && checkpoint.Position < _journal.Count)
             {
                 // Nothing of this tenant after the checkpoint: a marker past the end lets the dispatcher move the checkpoint along.
-                events = [new WebhookEvent(_journal.Count, tenantId, "", 0, "", default, "{}")];
+                events = [new WebhookEvent(new WebhookCursor(0, _journal.Count), tenantId, "", 0, "", default, "{}")];
             }
 
             return Task.FromResult(events);
@@ -146,7 +174,7 @@ internal sealed class InMemoryWebhookStore(TimeProvider time) : IWebhookSubscrip
                 return Task.CompletedTask;
             }
 
-            entry.Checkpoint = Math.Max(entry.Checkpoint, progress.Checkpoint);
+            entry.Checkpoint = progress.Checkpoint;
             entry.FailedAttempts = progress.FailedAttempts;
             entry.NextAttemptAt = progress.NextAttemptAt ?? DateTimeOffset.MinValue;
             if (progress.DisabledReason is not null)
@@ -172,7 +200,7 @@ internal sealed class InMemoryWebhookStore(TimeProvider time) : IWebhookSubscrip
         public WebhookSubscription Subscription { get; set; } = subscription;
         public string Secret { get; set; } = secret;
         public string? PreviousSecret { get; set; }
-        public long Checkpoint { get; set; }
+        public WebhookCursor Checkpoint { get; set; }
         public int FailedAttempts { get; set; }
         public DateTimeOffset NextAttemptAt { get; set; } = DateTimeOffset.MinValue;
         public List<WebhookDeliveryAttempt> Log { get; } = [];

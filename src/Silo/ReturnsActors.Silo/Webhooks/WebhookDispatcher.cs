@@ -77,7 +77,14 @@ internal sealed partial class WebhookDispatcher(
                 var due = await outbox.DueAsync(time.GetUtcNow(), stoppingToken);
                 var sender = services.GetRequiredService<WebhookSender>();
                 await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = stoppingToken },
-                    (target, ct) => new ValueTask(DeliverAsync(sender, target, ct)));
+                    async (due, ct) =>
+                    {
+                        await using var lease = await outbox.ClaimAsync(due.TenantId, due.Id, time.GetUtcNow(), ct);
+                        if (lease is not null)
+                        {
+                            await DeliverAsync(sender, lease.Target, ct);
+                        }
+                    });
                 await Task.Delay(options.Poll, time, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
