@@ -115,6 +115,32 @@ public sealed class WebhookDeliveryTests(WebhookSilo webhookSilo, EmbeddedApiSil
     }
 
     [Fact]
+    public async Task A429_WaitsForRetryAfter_ThenDelivers()
+    {
+        await using var subscriber = await Subscriber.StartAsync(StatusCodes.Status429TooManyRequests);
+        subscriber.RetryAfter = "1";
+        using var http = Client(webhookSilo.Silo, ApiRequests.NewTenantId());
+        var (id, secret) = await SubscribeAsync(http, subscriber.Url, "return.requested");
+        subscriber.Secrets.Add(secret);
+        await LoadOrderAsync(http);
+        await CreateRmaAsync(http, "R-1");
+
+        // Without Retry-After this silo retries after 50-100 ms (RetryBaseMilliseconds=100); the receiver asked for 1 s.
+        await WaitUntilAsync(() => Task.FromResult(subscriber.Attempts >= 3));
+        var times = subscriber.AttemptTimes.ToList();
+        Assert.All(times.Zip(times.Skip(1)), pair => Assert.True(pair.Second - pair.First >= TimeSpan.FromMilliseconds(900), $"{pair.Second - pair.First}"));
+
+        subscriber.Status = StatusCodes.Status204NoContent;
+        await WaitUntilAsync(() => Task.FromResult(!subscriber.Received.IsEmpty));
+        var delivered = Assert.Single(subscriber.Received);
+        Assert.Equal(("R-1", 1L), (delivered.Rma, delivered.Seq));
+        Assert.Empty(subscriber.Failures);
+        var log = await DeliveriesAsync(http, id);
+        Assert.True(log[0]!["delivered"]!.GetValue<bool>());
+        Assert.Contains(log, d => d!["statusCode"]?.GetValue<int>() == 429);
+    }
+
+    [Fact]
     public async Task AnotherTenantsSubscription_Is404_ForEveryOperation()
     {
         using var owner = Client(webhookSilo.Silo, ApiRequests.NewTenantId());
@@ -217,6 +243,8 @@ public sealed class WebhookDeliveryTests(WebhookSilo webhookSilo, EmbeddedApiSil
         private Subscriber(WebApplication app) => _app = app;
 
         public volatile int Status;
+        public volatile string? RetryAfter;
+        public ConcurrentQueue<DateTimeOffset> AttemptTimes { get; } = new();
         public string Url { get; private set; } = "";
         public int Attempts => Volatile.Read(ref _attempts);
         public ConcurrentBag<string> Secrets { get; } = [];
@@ -233,9 +261,15 @@ public sealed class WebhookDeliveryTests(WebhookSilo webhookSilo, EmbeddedApiSil
             app.MapPost("/hook", async (HttpContext context) =>
             {
                 Interlocked.Increment(ref subscriber._attempts);
+                subscriber.AttemptTimes.Enqueue(DateTimeOffset.UtcNow);
                 var status = subscriber.Status;
                 if (status is < 200 or >= 300)
                 {
+                    if (subscriber.RetryAfter is { } retryAfter)
+                    {
+                        context.Response.Headers.RetryAfter = retryAfter;
+                    }
+
                     return Results.StatusCode(status);
                 }
 
