@@ -13,6 +13,9 @@ public sealed class SettingsTests
     [InlineData("Jwt:SigningKey", "too-short-for-hs256", "ReturnsActors:Jwt:SigningKey")]
     [InlineData("Jwt:Issuer", "https://id.example", "ReturnsActors:Jwt:SigningKey")]
     [InlineData("RateLimits:PermitsPerSecond", "0", "ReturnsActors:RateLimits:PermitsPerSecond")]
+    [InlineData("Webhooks:RetryBaseMilliseconds", "1", "ReturnsActors:Webhooks:RetryBaseMilliseconds")]
+    [InlineData("Webhooks:RotationOverlapHours", "0", "ReturnsActors:Webhooks:RotationOverlapHours")]
+    [InlineData("Webhooks:AllowLoopback", "maybe", "ReturnsActors:Webhooks:AllowLoopback")]
     public async Task BadSetting_StopsTheSilo_WithOneLineNamingIt(string key, string value, string named)
     {
         await using var silo = SiloProcess.Start(new Dictionary<string, string> { [key] = value });

@@ -25,6 +25,7 @@ using ReturnsActors.Api.Suppliers;
 using ReturnsActors.Api.Tasks;
 using ReturnsActors.Api.Tenants;
 using ReturnsActors.Api.Warehouses;
+using ReturnsActors.Api.Webhooks;
 
 namespace ReturnsActors.Api;
 
@@ -112,6 +113,12 @@ public static class ReturnsApi
         app.MapSuppliers();
         app.MapKpis();
         app.MapIngest();
+        if (app.ServiceProvider.GetService<IWebhookSubscriptionStore>() is not null)
+        {
+            // Only where the host wires a subscription store (the silo does, in both profiles).
+            app.MapWebhooks();
+        }
+
         return app;
     }
 

@@ -7,11 +7,13 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Orleans.Dashboard;
+using ReturnsActors.Adapters.Outbound;
 using ReturnsActors.Api;
 using ReturnsActors.Api.Auth;
 using ReturnsActors.Api.DeadLetters;
 using ReturnsActors.Api.Idempotency;
 using ReturnsActors.Api.Ingest;
+using ReturnsActors.Api.Webhooks;
 using ReturnsActors.Grains;
 using ReturnsActors.Grains.Orders;
 using ReturnsActors.Grains.Rma;
@@ -21,6 +23,7 @@ using ReturnsActors.Silo.Observability;
 using ReturnsActors.Silo.Persistence;
 using ReturnsActors.Silo.Projections;
 using ReturnsActors.Silo.Settings;
+using ReturnsActors.Silo.Webhooks;
 
 namespace ReturnsActors.Silo.Hosting;
 
@@ -78,6 +81,9 @@ internal static partial class ReturnsActorsHosting
             services.AddSingleton<IRmaChangeFeed>(sp => sp.GetRequiredService<ChannelRmaChangeFeed>());
             services.AddSingleton<IRmaEventLog, NotifyingRmaEventLog>();
             services.AddSingleton<IRmaReadModel, InMemoryRmaReadModel>();
+            services.AddSingleton<InMemoryWebhookStore>();
+            services.AddSingleton<IWebhookSubscriptionStore>(sp => sp.GetRequiredService<InMemoryWebhookStore>());
+            services.AddSingleton<IWebhookOutbox>(sp => sp.GetRequiredService<InMemoryWebhookStore>());
         }
         else
         {
@@ -91,11 +97,25 @@ internal static partial class ReturnsActorsHosting
             services.AddSingleton<IRmaEventQuery>(sp => sp.GetRequiredService<PostgresRmaEventLog>());
             services.AddSingleton<IRmaChangeFeed, PostgresRmaChangeFeed>();
             services.AddSingleton<IRmaReadModel, PostgresRmaReadModel>();
+            services.AddSingleton<PostgresWebhookStore>();
+            services.AddSingleton<IWebhookSubscriptionStore>(sp => sp.GetRequiredService<PostgresWebhookStore>());
+            services.AddSingleton<IWebhookOutbox>(sp => sp.GetRequiredService<PostgresWebhookStore>());
             services.AddSingleton(new RedisConnection(settings.Redis.ConnectionString!));
             health.AddCheck<PostgresHealthCheck>("postgres", HealthStatus.Unhealthy, [ReadyTag], TimeSpan.FromSeconds(5));
             health.AddCheck<RedisHealthCheck>("redis", HealthStatus.Unhealthy, [ReadyTag], TimeSpan.FromSeconds(5));
         }
 
+        // Outbound webhooks: signed, in order per subscription, through the SSRF guard (no redirects).
+        services.AddSingleton(new WebhookApiOptions
+        {
+            AllowLoopback = settings.Webhooks.AllowLoopback,
+            RotationOverlap = TimeSpan.FromHours(settings.Webhooks.RotationOverlapHours),
+        });
+        services.AddSingleton(new WebhookDeliveryOptions(TimeSpan.FromMilliseconds(settings.Webhooks.RetryBaseMilliseconds),
+            TimeSpan.FromSeconds(settings.Webhooks.RetryMaxSeconds), TimeSpan.FromMilliseconds(settings.Webhooks.PollMilliseconds)));
+        services.AddHttpClient<WebhookSender>(c => c.Timeout = TimeSpan.FromSeconds(settings.Webhooks.TimeoutSeconds))
+            .ConfigurePrimaryHttpMessageHandler(() => SsrfGuard.CreateHandler(settings.Webhooks.AllowLoopback));
+        services.AddHostedService<WebhookDispatcher>();
         services.AddHostedService<RmaProjector>();
         services.AddHostedService<BusinessMetricsSampler>();
         builder.AddReturnsTelemetry(settings);

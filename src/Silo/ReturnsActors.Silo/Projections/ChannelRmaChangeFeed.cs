@@ -26,8 +26,8 @@ internal sealed class ChannelRmaChangeFeed : IRmaChangeFeed
     }
 }
 
-/// <summary>The in-memory event log, announcing every append to the projector.</summary>
-internal sealed class NotifyingRmaEventLog(InMemoryRmaEventLog inner, ChannelRmaChangeFeed feed) : IRmaEventLog
+/// <summary>The in-memory event log, announcing every append to the projector and the webhook journal.</summary>
+internal sealed class NotifyingRmaEventLog(InMemoryRmaEventLog inner, ChannelRmaChangeFeed feed, Webhooks.InMemoryWebhookStore webhooks) : IRmaEventLog
 {
     public async Task AppendAsync(string rmaKey, IReadOnlyList<RmaEvent> events, CancellationToken cancellationToken = default)
     {
@@ -38,6 +38,7 @@ internal sealed class NotifyingRmaEventLog(InMemoryRmaEventLog inner, ChannelRma
         foreach (var e in events.Where(e => e.Seq > known))
         {
             feed.Publish(RmaChange.From(rmaKey[..slash], rmaKey[(slash + 1)..], e.Type, e.OccurredAt, e.DataJson));
+            webhooks.Append(rmaKey[..slash], rmaKey[(slash + 1)..], e);
         }
     }
 

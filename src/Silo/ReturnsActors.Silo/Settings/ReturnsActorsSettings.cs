@@ -34,6 +34,7 @@ public sealed class ReturnsActorsSettings
     public ApiKeySettings ApiKeys { get; set; } = new();
     public IdempotencySettings Idempotency { get; set; } = new();
     public IngestSettings Ingest { get; set; } = new();
+    public WebhookSettings Webhooks { get; set; } = new();
 }
 
 public sealed class SiloSettings
@@ -155,6 +156,28 @@ public sealed class IngestSettings
     public int SignatureToleranceSeconds { get; set; } = 300;
 }
 
+/// <summary>Outbound webhooks (<c>/v1/webhook-subscriptions</c>).</summary>
+public sealed class WebhookSettings
+{
+    /// <summary>Deliver to loopback addresses: tests and local development only (Embedded, or the Development environment).</summary>
+    public bool AllowLoopback { get; set; }
+
+    /// <summary>Hours the previous secret keeps signing after a rotation.</summary>
+    public int RotationOverlapHours { get; set; } = 24;
+
+    /// <summary>The first retry delay; it doubles per failure up to <see cref="RetryMaxSeconds"/>.</summary>
+    public int RetryBaseMilliseconds { get; set; } = 5000;
+
+    /// <summary>The longest delay between two attempts (also the cap on Retry-After).</summary>
+    public int RetryMaxSeconds { get; set; } = 3600;
+
+    /// <summary>How long one POST may take.</summary>
+    public int TimeoutSeconds { get; set; } = 10;
+
+    /// <summary>How often the dispatcher looks for new events.</summary>
+    public int PollMilliseconds { get; set; } = 500;
+}
+
 /// <summary>A setting that stops the silo from starting; its message names the setting.</summary>
 public sealed class SettingsException(string message) : Exception(message);
 
@@ -177,11 +200,11 @@ internal static class SettingsLoader
             throw new SettingsException(ex.InnerException is null ? ex.Message : $"{ex.Message} {ex.InnerException.Message}");
         }
 
-        Validate(settings);
+        Validate(settings, configuration[HostDefaults.EnvironmentKey]);
         return settings;
     }
 
-    private static void Validate(ReturnsActorsSettings s)
+    private static void Validate(ReturnsActorsSettings s, string? environment)
     {
         const string P = ReturnsActorsSettings.Section;
         if (!Enum.IsDefined(s.Profile))
@@ -252,6 +275,14 @@ internal static class SettingsLoader
         Require(s.Ingest.MaxConcurrentRequests is >= 1 and <= 10_000, $"{P}:Ingest:MaxConcurrentRequests", "must be between 1 and 10000");
         Require(s.Ingest.Parallelism is >= 1 and <= 1024, $"{P}:Ingest:Parallelism", "must be between 1 and 1024");
         Require(s.Ingest.SignatureToleranceSeconds is >= 1 and <= 3600, $"{P}:Ingest:SignatureToleranceSeconds", "must be between 1 and 3600");
+        Require(!s.Webhooks.AllowLoopback || s.Profile == HostingProfile.Embedded || string.Equals(environment, Environments.Development, StringComparison.OrdinalIgnoreCase),
+            $"{P}:Webhooks:AllowLoopback", "is for tests and local development only: the Embedded profile or the Development environment");
+        Require(s.Webhooks.RotationOverlapHours is >= 1 and <= 24 * 7, $"{P}:Webhooks:RotationOverlapHours", "must be between 1 and 168");
+        Require(s.Webhooks.RetryBaseMilliseconds is >= 10 and <= 3_600_000, $"{P}:Webhooks:RetryBaseMilliseconds", "must be between 10 and 3600000");
+        Require(s.Webhooks.RetryMaxSeconds is >= 1 and <= 86_400 && s.Webhooks.RetryMaxSeconds * 1000L >= s.Webhooks.RetryBaseMilliseconds,
+            $"{P}:Webhooks:RetryMaxSeconds", "must be between 1 and 86400 and not below Webhooks:RetryBaseMilliseconds");
+        Require(s.Webhooks.TimeoutSeconds is >= 1 and <= 60, $"{P}:Webhooks:TimeoutSeconds", "must be between 1 and 60");
+        Require(s.Webhooks.PollMilliseconds is >= 50 and <= 60_000, $"{P}:Webhooks:PollMilliseconds", "must be between 50 and 60000");
     }
 
     private static void ValidateJwt(JwtSettings jwt, string prefix)

@@ -1,0 +1,281 @@
+using System.Globalization;
+using Npgsql;
+using NpgsqlTypes;
+using ReturnsActors.Api.Webhooks;
+
+namespace ReturnsActors.Silo.Webhooks;
+
+/// <summary>The Cluster profile's subscriptions (<c>webhook_subscriptions</c>) and delivery logs (<c>webhook_deliveries</c>). Events are read
+/// from <c>rma_events</c> as the projector reads them: after the subscription's checkpoint in (tx_id, position) order, and only from
+/// transactions older than every running one, so an event committed late is not skipped. One dispatcher delivers a subscription at a time:
+/// the lease is a session advisory lock on the subscription (rather than the projector's FOR UPDATE SKIP LOCKED) so that each delivered
+/// event's checkpoint can be committed on its own, before the next POST.</summary>
+internal sealed class PostgresWebhookStore(NpgsqlDataSource dataSource) : IWebhookSubscriptionStore, IWebhookOutbox
+{
+    private const string Columns = """
+        id, tenant_id, url, event_types, description, status, disabled_reason, created_at, secret_rotated_at, previous_secret_expires_at
+        """;
+
+    public async Task CreateAsync(WebhookSubscription subscription, string secret, CancellationToken cancellationToken)
+    {
+        // The checkpoint starts at the oldest running transaction: every event committed from now on comes after it.
+        await using var command = dataSource.CreateCommand("""
+            INSERT INTO webhook_subscriptions (tenant_id, id, url, event_types, description, status, secret, created_at, checkpoint_tx, checkpoint_position)
+            VALUES (@tenant, @id, @url, @types, @description, @status, @secret, @created, pg_snapshot_xmin(pg_current_snapshot()), 0)
+            """);
+        command.Parameters.AddWithValue("tenant", subscription.TenantId);
+        command.Parameters.AddWithValue("id", subscription.Id);
+        command.Parameters.AddWithValue("url", subscription.Url);
+        command.Parameters.AddWithValue("types", subscription.EventTypes.ToArray());
+        command.Parameters.Add(Text("description", subscription.Description));
+        command.Parameters.AddWithValue("status", subscription.Status);
+        command.Parameters.AddWithValue("secret", secret);
+        command.Parameters.AddWithValue("created", subscription.CreatedAt.UtcDateTime);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<WebhookSubscription>> ListAsync(string tenantId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM webhook_subscriptions WHERE tenant_id = @tenant ORDER BY created_at, id");
+        command.Parameters.AddWithValue("tenant", tenantId);
+        return await ReadSubscriptionsAsync(command, cancellationToken);
+    }
+
+    public async Task<WebhookSubscription?> GetAsync(string tenantId, string id, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM webhook_subscriptions WHERE tenant_id = @tenant AND id = @id");
+        command.Parameters.AddWithValue("tenant", tenantId);
+        command.Parameters.AddWithValue("id", id);
+        return (await ReadSubscriptionsAsync(command, cancellationToken)).SingleOrDefault();
+    }
+
+    public async Task<bool> DeleteAsync(string tenantId, string id, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("DELETE FROM webhook_subscriptions WHERE tenant_id = @tenant AND id = @id");
+        command.Parameters.AddWithValue("tenant", tenantId);
+        command.Parameters.AddWithValue("id", id);
+        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+    }
+
+    public async Task<WebhookSubscription?> RotateSecretAsync(string tenantId, string id, string secret, DateTimeOffset previousExpiresAt,
+        CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            UPDATE webhook_subscriptions SET previous_secret = secret, secret = @secret, secret_rotated_at = now(), previous_secret_expires_at = @expires
+            WHERE tenant_id = @tenant AND id = @id
+            RETURNING {Columns}
+            """);
+        command.Parameters.AddWithValue("tenant", tenantId);
+        command.Parameters.AddWithValue("id", id);
+        command.Parameters.AddWithValue("secret", secret);
+        command.Parameters.AddWithValue("expires", previousExpiresAt.UtcDateTime);
+        return (await ReadSubscriptionsAsync(command, cancellationToken)).SingleOrDefault();
+    }
+
+    public async Task<IReadOnlyList<WebhookDeliveryAttempt>?> ListDeliveriesAsync(string tenantId, string id, int limit, CancellationToken cancellationToken)
+    {
+        if (await GetAsync(tenantId, id, cancellationToken) is null)
+        {
+            return null;
+        }
+
+        await using var command = dataSource.CreateCommand("""
+            SELECT event_id, event_type, rma_id, seq, attempt, delivered, status_code, error, attempted_at, next_attempt_at
+            FROM webhook_deliveries WHERE tenant_id = @tenant AND subscription_id = @id ORDER BY id DESC LIMIT @limit
+            """);
+        command.Parameters.AddWithValue("tenant", tenantId);
+        command.Parameters.AddWithValue("id", id);
+        command.Parameters.AddWithValue("limit", limit);
+        var attempts = new List<WebhookDeliveryAttempt>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            attempts.Add(new WebhookDeliveryAttempt(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt32(4),
+                reader.GetBoolean(5), reader.IsDBNull(6) ? null : reader.GetInt32(6), reader.IsDBNull(7) ? null : reader.GetString(7), Utc(reader.GetDateTime(8)),
+                reader.IsDBNull(9) ? null : Utc(reader.GetDateTime(9))));
+        }
+
+        return attempts;
+    }
+
+    public async Task<IReadOnlyList<(string TenantId, string Id)>> DueAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT s.tenant_id, s.id FROM webhook_subscriptions s
+            WHERE s.status = 'active' AND s.next_attempt_at <= @now
+              AND EXISTS (SELECT 1 FROM rma_events e
+                          WHERE e.tenant_id = s.tenant_id AND (e.tx_id, e.position) > (s.checkpoint_tx, s.checkpoint_position)
+                            AND e.tx_id < pg_snapshot_xmin(pg_current_snapshot()))
+            """);
+        command.Parameters.AddWithValue("now", now.UtcDateTime);
+        var due = new List<(string, string)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            due.Add((reader.GetString(0), reader.GetString(1)));
+        }
+
+        return due;
+    }
+
+    public async Task<WebhookLease?> ClaimAsync(string tenantId, string id, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var locked = false;
+        try
+        {
+            await using (var tryLock = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtextextended(@key, 0))", connection))
+            {
+                tryLock.Parameters.AddWithValue("key", LockKey(tenantId, id));
+                locked = (bool)(await tryLock.ExecuteScalarAsync(cancellationToken))!;
+            }
+
+            if (!locked)
+            {
+                await connection.DisposeAsync();
+                return null;
+            }
+
+            WebhookTarget? target = null;
+            await using (var read = new NpgsqlCommand("""
+                SELECT url, event_types, secret, CASE WHEN previous_secret_expires_at > @now THEN previous_secret END,
+                       checkpoint_tx::text, checkpoint_position, failed_attempts
+                FROM webhook_subscriptions
+                WHERE tenant_id = @tenant AND id = @id AND status = 'active' AND next_attempt_at <= @now
+                """, connection))
+            {
+                read.Parameters.AddWithValue("tenant", tenantId);
+                read.Parameters.AddWithValue("id", id);
+                read.Parameters.AddWithValue("now", now.UtcDateTime);
+                await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+                if (await reader.ReadAsync(cancellationToken))
+                {
+                    string[] secrets = reader.IsDBNull(3) ? [reader.GetString(2)] : [reader.GetString(2), reader.GetString(3)];
+                    target = new WebhookTarget(tenantId, id, reader.GetString(0), reader.GetFieldValue<string[]>(1), secrets,
+                        new WebhookCursor(ulong.Parse(reader.GetString(4), CultureInfo.InvariantCulture), reader.GetInt64(5)), reader.GetInt32(6));
+                }
+            }
+
+            if (target is null)
+            {
+                await UnlockAsync(connection, tenantId, id);
+                return null;
+            }
+
+            return new WebhookLease(target, () => new ValueTask(UnlockAsync(connection, tenantId, id)));
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task<IReadOnlyList<WebhookEvent>> ReadAfterAsync(string tenantId, WebhookCursor checkpoint, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT tx_id::text, position, rma_id, seq, type, occurred_at, data_json
+            FROM rma_events
+            WHERE tenant_id = @tenant AND (tx_id, position) > (CAST(@tx AS xid8), @position)
+              AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+            ORDER BY tx_id, position
+            LIMIT @limit
+            """);
+        command.Parameters.AddWithValue("tenant", tenantId);
+        command.Parameters.AddWithValue("tx", checkpoint.Tx.ToString(CultureInfo.InvariantCulture));
+        command.Parameters.AddWithValue("position", checkpoint.Position);
+        command.Parameters.AddWithValue("limit", limit);
+        var events = new List<WebhookEvent>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            events.Add(new WebhookEvent(new WebhookCursor(ulong.Parse(reader.GetString(0), CultureInfo.InvariantCulture), reader.GetInt64(1)), tenantId,
+                reader.GetString(2), reader.GetInt64(3), reader.GetString(4), Utc(reader.GetDateTime(5)), reader.GetString(6)));
+        }
+
+        return events;
+    }
+
+    public async Task RecordAsync(string tenantId, string id, WebhookProgress progress, CancellationToken cancellationToken)
+    {
+        await using var batch = dataSource.CreateBatch();
+        var update = new NpgsqlBatchCommand("""
+            UPDATE webhook_subscriptions
+            SET checkpoint_tx = CAST(@tx AS xid8), checkpoint_position = @position, failed_attempts = @failed,
+                next_attempt_at = coalesce(@next, '-infinity'::timestamptz),
+                status = CASE WHEN @disabled::text IS NULL THEN status ELSE 'disabled' END,
+                disabled_reason = coalesce(@disabled::text, disabled_reason)
+            WHERE tenant_id = @tenant AND id = @id
+            """);
+        update.Parameters.AddWithValue("tenant", tenantId);
+        update.Parameters.AddWithValue("id", id);
+        update.Parameters.AddWithValue("tx", progress.Checkpoint.Tx.ToString(CultureInfo.InvariantCulture));
+        update.Parameters.AddWithValue("position", progress.Checkpoint.Position);
+        update.Parameters.AddWithValue("failed", progress.FailedAttempts);
+        update.Parameters.Add(Time("next", progress.NextAttemptAt));
+        update.Parameters.Add(Text("disabled", progress.DisabledReason));
+        batch.BatchCommands.Add(update);
+        if (progress.Attempt is { } a)
+        {
+            var insert = new NpgsqlBatchCommand("""
+                INSERT INTO webhook_deliveries (tenant_id, subscription_id, event_id, event_type, rma_id, seq, attempt, delivered, status_code, error, attempted_at, next_attempt_at)
+                SELECT @tenant, @id, @event, @type, @rma, @seq, @attempt, @delivered, @status, @error, @at, @next
+                WHERE EXISTS (SELECT 1 FROM webhook_subscriptions WHERE tenant_id = @tenant AND id = @id)
+                """);
+            insert.Parameters.AddWithValue("tenant", tenantId);
+            insert.Parameters.AddWithValue("id", id);
+            insert.Parameters.AddWithValue("event", a.EventId);
+            insert.Parameters.AddWithValue("type", a.EventType);
+            insert.Parameters.AddWithValue("rma", a.RmaId);
+            insert.Parameters.AddWithValue("seq", a.Seq);
+            insert.Parameters.AddWithValue("attempt", a.Attempt);
+            insert.Parameters.AddWithValue("delivered", a.Delivered);
+            insert.Parameters.Add(new NpgsqlParameter("status", NpgsqlDbType.Integer) { Value = (object?)a.StatusCode ?? DBNull.Value });
+            insert.Parameters.Add(Text("error", a.Error));
+            insert.Parameters.AddWithValue("at", a.At.UtcDateTime);
+            insert.Parameters.Add(Time("next", a.NextAttemptAt));
+            batch.BatchCommands.Add(insert);
+        }
+
+        // One implicit transaction: the checkpoint and the log entry are stored together.
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task UnlockAsync(NpgsqlConnection connection, string tenantId, string id)
+    {
+        try
+        {
+            await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock(hashtextextended(@key, 0))", connection);
+            unlock.Parameters.AddWithValue("key", LockKey(tenantId, id));
+            await unlock.ExecuteScalarAsync();
+        }
+        finally
+        {
+            // Closing the session releases the lock too.
+            await connection.DisposeAsync();
+        }
+    }
+
+    private static string LockKey(string tenantId, string id) => $"webhook:{tenantId}/{id}";
+
+    private static async Task<IReadOnlyList<WebhookSubscription>> ReadSubscriptionsAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        var list = new List<WebhookSubscription>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(new WebhookSubscription(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<string[]>(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetString(6), Utc(reader.GetDateTime(7)),
+                reader.IsDBNull(8) ? null : Utc(reader.GetDateTime(8)), reader.IsDBNull(9) ? null : Utc(reader.GetDateTime(9))));
+        }
+
+        return list;
+    }
+
+    private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+
+    private static NpgsqlParameter Text(string name, string? value) => new(name, NpgsqlDbType.Text) { Value = (object?)value ?? DBNull.Value };
+
+    private static NpgsqlParameter Time(string name, DateTimeOffset? value) =>
+        new(name, NpgsqlDbType.TimestampTz) { Value = value is { } v ? v.UtcDateTime : DBNull.Value };
+}

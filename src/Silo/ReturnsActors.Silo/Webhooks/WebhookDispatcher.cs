@@ -1,0 +1,192 @@
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using ReturnsActors.Adapters.Outbound;
+using ReturnsActors.Api.Webhooks;
+using ReturnsActors.Grains.Telemetry;
+
+namespace ReturnsActors.Silo.Webhooks;
+
+/// <summary>What a receiver did with one POST.</summary>
+internal sealed record WebhookSendResult(int? StatusCode, string? Error, TimeSpan? RetryAfter)
+{
+    public bool Delivered => StatusCode is >= 200 and < 300;
+}
+
+/// <summary>The typed client that POSTs signed deliveries. Its handler (<see cref="SsrfGuard"/>) never follows redirects and connects
+/// only to public addresses, checked on the resolved address at connect time.</summary>
+internal sealed class WebhookSender(HttpClient http, TimeProvider time)
+{
+    public async Task<WebhookSendResult> SendAsync(string url, string messageId, string body, IReadOnlyList<string> secrets, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        foreach (var (name, value) in StandardWebhookSigner.Sign(messageId, time.GetUtcNow(), body, secrets))
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        try
+        {
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            var status = (int)response.StatusCode;
+            var retryAfter = response.Headers.RetryAfter switch
+            {
+                { Delta: { } delta } => delta,
+                { Date: { } date } => date - time.GetUtcNow(),
+                _ => (TimeSpan?)null,
+            };
+            var error = status switch
+            {
+                >= 200 and < 300 => null,
+                >= 300 and < 400 => $"HTTP {status}: redirects are not followed",
+                _ => $"HTTP {status}",
+            };
+            return new WebhookSendResult(status, error, retryAfter);
+        }
+        catch (HttpRequestException ex)
+        {
+            return new WebhookSendResult(null, ex.InnerException?.Message is { } inner ? $"{ex.Message} {inner}" : ex.Message, null);
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new WebhookSendResult(null, "The receiver did not answer in time.", null);
+        }
+    }
+}
+
+/// <summary>Retry timing of failed deliveries.</summary>
+internal sealed record WebhookDeliveryOptions(TimeSpan RetryBase, TimeSpan RetryMax, TimeSpan Poll);
+
+/// <summary>Delivers each subscription's events in log order, one at a time: the checkpoint moves past an event only after a 2xx (or
+/// when the subscription does not want it), so a failing receiver holds its own queue and no other. Failures are retried with
+/// exponential backoff and full jitter; 429 waits for Retry-After; 410 disables the subscription.</summary>
+internal sealed partial class WebhookDispatcher(
+    IWebhookOutbox outbox, IServiceProvider services, WebhookDeliveryOptions options, TimeProvider time, ReturnsMetrics metrics,
+    ILogger<WebhookDispatcher> logger) : BackgroundService
+{
+    private const int BatchSize = 100;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var due = await outbox.DueAsync(time.GetUtcNow(), stoppingToken);
+                var sender = services.GetRequiredService<WebhookSender>();
+                await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = stoppingToken },
+                    async (due, ct) =>
+                    {
+                        await using var lease = await outbox.ClaimAsync(due.TenantId, due.Id, time.GetUtcNow(), ct);
+                        if (lease is not null)
+                        {
+                            await DeliverAsync(sender, lease.Target, ct);
+                        }
+                    });
+                await Task.Delay(options.Poll, time, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogDispatchFailed(ex);
+                await Task.Delay(TimeSpan.FromSeconds(2), time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    private async Task DeliverAsync(WebhookSender sender, WebhookTarget target, CancellationToken cancellationToken)
+    {
+        var checkpoint = target.Checkpoint;
+        var failed = target.FailedAttempts;
+        foreach (var e in await outbox.ReadAfterAsync(target.TenantId, checkpoint, BatchSize, cancellationToken))
+        {
+            if (!Matches(target.EventTypes, e.Type))
+            {
+                checkpoint = e.Position;
+                continue;
+            }
+
+            var id = EventId(e);
+            var result = await sender.SendAsync(target.Url, id, Payload(id, e), target.Secrets, cancellationToken);
+            metrics.WebhookDelivery(result.Delivered);
+            var now = time.GetUtcNow();
+            if (result.Delivered)
+            {
+                checkpoint = e.Position;
+                await outbox.RecordAsync(target.TenantId, target.Id,
+                    new WebhookProgress(checkpoint, 0, null, null, Attempt(e, id, failed + 1, result, now, null)), cancellationToken);
+                failed = 0;
+                continue;
+            }
+
+            failed++;
+            var disabled = result.StatusCode == (int)HttpStatusCode.Gone ? "The receiver answered 410 Gone." : null;
+            var next = disabled is null ? now + Backoff(failed, result) : (DateTimeOffset?)null;
+            await outbox.RecordAsync(target.TenantId, target.Id,
+                new WebhookProgress(checkpoint, failed, next, disabled, Attempt(e, id, failed, result, now, next)), cancellationToken);
+            LogDeliveryFailed(target.Id, id, failed, result.Error);
+            return;
+        }
+
+        // Events the subscription does not want: only the checkpoint moves.
+        if (checkpoint != target.Checkpoint)
+        {
+            await outbox.RecordAsync(target.TenantId, target.Id, new WebhookProgress(checkpoint, failed, null, null, null), cancellationToken);
+        }
+    }
+
+    /// <summary>Retry-After for 429 and 503 (capped at the maximum), otherwise base * 2^(n-1) capped, with full jitter over its upper half.</summary>
+    internal TimeSpan Backoff(int failedAttempts, WebhookSendResult result)
+    {
+        if (result.StatusCode is 429 or 503 && result.RetryAfter is { } retryAfter && retryAfter > TimeSpan.Zero)
+        {
+            return retryAfter < options.RetryMax ? retryAfter : options.RetryMax;
+        }
+
+        var exponential = options.RetryBase.TotalMilliseconds * Math.Pow(2, Math.Min(failedAttempts - 1, 30));
+        var capped = Math.Min(exponential, options.RetryMax.TotalMilliseconds);
+        return TimeSpan.FromMilliseconds(capped / 2 + Random.Shared.NextDouble() * capped / 2);
+    }
+
+    internal static bool Matches(IReadOnlyList<string> patterns, string type) =>
+        type.Length > 0 && patterns.Any(p => p == "*" || p == type || (p.EndsWith(".*", StringComparison.Ordinal)
+            && type.StartsWith(p[..^1], StringComparison.Ordinal)));
+
+    /// <summary>Stable per event, so a receiver can drop a redelivery: the same id for every attempt and every subscription.</summary>
+    internal static string EventId(WebhookEvent e) =>
+        "evt_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{e.TenantId}/{e.RmaId}/{e.Seq}")))[..32];
+
+    internal static string Payload(string id, WebhookEvent e)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("id", id);
+            json.WriteString("type", e.Type);
+            json.WriteString("tenantId", e.TenantId);
+            json.WriteString("rmaId", e.RmaId);
+            json.WriteNumber("seq", e.Seq);
+            json.WriteString("occurredAt", e.OccurredAt.ToString("O", CultureInfo.InvariantCulture));
+            json.WritePropertyName("data");
+            json.WriteRawValue(e.DataJson);
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static WebhookDeliveryAttempt Attempt(WebhookEvent e, string id, int attempt, WebhookSendResult result, DateTimeOffset at, DateTimeOffset? next) =>
+        new(id, e.Type, e.RmaId, e.Seq, attempt, result.Delivered, result.StatusCode, result.Error, at, next);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook dispatch pass failed; retrying")]
+    private partial void LogDispatchFailed(Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Webhook {SubscriptionId} event {EventId} attempt {Attempt} failed: {Error}")]
+    private partial void LogDeliveryFailed(string subscriptionId, string eventId, int attempt, string? error);
+}

@@ -1,0 +1,89 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using ReturnsActors.IntegrationTests.Infrastructure;
+
+namespace ReturnsActors.IntegrationTests;
+
+/// <summary>Cluster webhooks keep their checkpoint in PostgreSQL: events logged while the subscriber is down and the silo restarts
+/// are all delivered once, in order, after both come back.</summary>
+[Collection(ClusterProcessCollection.Name)]
+[Trait("Category", "Slow")]
+public sealed class ClusterWebhookTests : IAsyncLifetime
+{
+    private const string AdminKey = "ra_webhook_cluster_test_admin_key_012345";
+    private string _database = "";
+
+    public async Task InitializeAsync() => _database = await TestEnvironment.CreateDatabaseAsync("ra_webhooks");
+
+    public Task DisposeAsync() => TestEnvironment.DropDatabaseAsync(_database);
+
+    [Fact]
+    public async Task EventsLoggedWhileTheSubscriberIsDown_AreDeliveredOnceInOrder_AfterASiloRestart()
+    {
+        var settings = SiloProcess.ClusterSettings(_database, $"webhooks-{Guid.NewGuid():N}", AdminKey);
+        settings["Webhooks:AllowLoopback"] = "true";
+        settings["Webhooks:RetryBaseMilliseconds"] = "100";
+        settings["Webhooks:RetryMaxSeconds"] = "1";
+        settings["Webhooks:PollMilliseconds"] = "100";
+        var tenant = ApiRequests.NewTenantId();
+        await using var subscriber = await WebhookDeliveryTests.Subscriber.StartAsync(StatusCodes.Status503ServiceUnavailable);
+        string id;
+        await using (var first = SiloProcess.Start(settings))
+        {
+            await first.WaitReadyAsync();
+            using var http = Client(first, tenant);
+            (id, var secret) = await WebhookDeliveryTests.SubscribeAsync(http, subscriber.Url, "return.*", "label.*");
+            subscriber.Secrets.Add(secret);
+            await WebhookDeliveryTests.LoadOrderAsync(http);
+            await WebhookDeliveryTests.CreateRmaAsync(http, "R-1");
+            await WebhookDeliveryTests.CreateRmaAsync(http, "R-2");
+            await WebhookDeliveryTests.WaitUntilAsync(async () => (await WebhookDeliveryTests.DeliveriesAsync(http, id)).Count >= 2);
+            first.Terminate();
+            Assert.True(await first.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the first silo did not stop");
+        }
+
+        Assert.Empty(subscriber.Received);
+        await using var second = SiloProcess.Start(settings);
+        await second.WaitReadyAsync();
+        using var client = Client(second, tenant);
+        subscriber.Status = StatusCodes.Status204NoContent;
+
+        var expected = new List<(string Rma, long Seq)>();
+        foreach (var rma in new[] { "R-1", "R-2" })
+        {
+            var events = JsonNode.Parse(await client.GetStringAsync($"/v1/rmas/{rma}/events"))!["events"]!.AsArray();
+            expected.AddRange(events.Where(e => e!["type"]!.GetValue<string>() is var t && (t.StartsWith("return.", StringComparison.Ordinal)
+                || t.StartsWith("label.", StringComparison.Ordinal))).Select(e => (rma, e!["seq"]!.GetValue<long>())));
+        }
+
+        Assert.NotEmpty(expected);
+        await WebhookDeliveryTests.WaitUntilAsync(() => Task.FromResult(subscriber.Received.Count >= expected.Count));
+        await Task.Delay(1000);
+        var received = subscriber.Received.ToList();
+        Assert.Empty(subscriber.Failures);
+        Assert.Equal(expected.OrderBy(e => e).ToList(), received.Select(r => (r.Rma, r.Seq)).OrderBy(e => e).ToList());
+        foreach (var rma in new[] { "R-1", "R-2" })
+        {
+            var seqs = received.Where(r => r.Rma == rma).Select(r => r.Seq).ToList();
+            Assert.Equal(seqs.Order().ToList(), seqs);
+        }
+
+        var log = await WebhookDeliveryTests.DeliveriesAsync(client, id);
+        Assert.Contains(log, d => d!["statusCode"]?.GetValue<int>() == 503);
+        Assert.Equal(expected.Count, log.Count(d => d!["delivered"]!.GetValue<bool>()));
+
+        // Another tenant does not see the subscription.
+        using var other = Client(second, ApiRequests.NewTenantId());
+        Assert.Equal(HttpStatusCode.NotFound, (await other.GetAsync($"/v1/webhook-subscriptions/{id}")).StatusCode);
+    }
+
+    private static HttpClient Client(SiloProcess silo, string tenant)
+    {
+        var http = new HttpClient { BaseAddress = silo.Http.BaseAddress };
+        http.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
+        http.DefaultRequestHeaders.Add("X-Tenant-Id", tenant);
+        return http;
+    }
+}
