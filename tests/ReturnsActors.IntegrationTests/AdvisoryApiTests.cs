@@ -53,6 +53,117 @@ public sealed class AdvisoryApiTests(EmbeddedApiSilo api)
         Assert.Equal(HttpStatusCode.NotFound, foreign.StatusCode);
     }
 
+    [Fact]
+    public async Task APostedRecommendation_IsRecorded_AutoAppliedOnlyWherePolicyAllows_AndAnOverrideIsAudited()
+    {
+        var http = (await api.GetAsync()).Http;
+
+        // A tenant whose policy allows automatic approval at 0.5: the return under review (300 EUR > 250) is authorized by the advisor.
+        var (_, autoAdmin) = await TenantWithReturnUnderReviewAsync(http, new { advisoryAutoApplyActions = new[] { "approve" }, advisoryMinConfidence = 0.5 });
+        var applied = await EventuallyOkAsync(http, HttpMethod.Post, "/v1/rmas/R-1/recommendation", autoAdmin, new { });
+        Assert.Equal("approve", applied.GetProperty("action").GetString());
+        Assert.Equal("AutoApplied", applied.GetProperty("mode").GetString());
+        Assert.Equal("Authorized", applied.GetProperty("rma").GetProperty("status").GetString());
+        var model = applied.GetProperty("modelVersion").GetString()!;
+        var trail = await EventsAsync(http, autoAdmin, "R-1");
+        var authorized = trail.Last(e => e.GetProperty("type").GetString() == "return.authorized");
+        Assert.Equal($"advisor:{model}", authorized.GetProperty("actor").GetString());
+        var issued = Data(trail.Last(e => e.GetProperty("type").GetString() == "recommendation.issued"));
+        Assert.Equal("auto_applied", issued.GetProperty("mode").GetString());
+        Assert.Equal(model, issued.GetProperty("modelVersion").GetString());
+        Assert.Equal("approve", issued.GetProperty("action").GetString());
+        Assert.NotEmpty(issued.GetProperty("reasons").EnumerateArray());
+
+        // A tenant on the default policy: the same return stays under review, and the recommendation is recorded as advice.
+        var (_, plainAdmin) = await TenantWithReturnUnderReviewAsync(http, null);
+        using (var preview = await http.SendAsync(HttpMethod.Get, "/v1/rmas/R-1/recommendation", plainAdmin))
+        {
+            Assert.Equal(HttpStatusCode.OK, preview.StatusCode);
+        }
+
+        Assert.DoesNotContain(await EventsAsync(http, plainAdmin, "R-1"), e => e.GetProperty("type").GetString() == "recommendation.issued");
+        var advice = await EventuallyOkAsync(http, HttpMethod.Post, "/v1/rmas/R-1/recommendation", plainAdmin, new { });
+        Assert.Equal("Advisory", advice.GetProperty("mode").GetString());
+        Assert.Equal("UnderReview", advice.GetProperty("rma").GetProperty("status").GetString());
+        var plainTrail = await EventsAsync(http, plainAdmin, "R-1");
+        var recorded = Data(Assert.Single(plainTrail, e => e.GetProperty("type").GetString() == "recommendation.issued"));
+        Assert.Equal("advisory", recorded.GetProperty("mode").GetString());
+        Assert.Equal(advice.GetProperty("modelVersion").GetString(), recorded.GetProperty("modelVersion").GetString());
+        Assert.DoesNotContain(plainTrail, e => e.GetProperty("type").GetString() == "return.authorized");
+
+        // The agent overrides it; the override lands in the audit trail with the model version and the caller as actor.
+        var chosen = advice.GetProperty("action").GetString() == "decline" ? "approve" : "decline";
+        using (var overridden = await http.SendAsync(HttpMethod.Post, "/v1/rmas/R-1/recommendation/override", plainAdmin, new { chosenAction = chosen, note = "known customer" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, overridden.StatusCode);
+        }
+
+        var overrideEvent = (await EventsAsync(http, plainAdmin, "R-1")).Last(e => e.GetProperty("type").GetString() == "recommendation.overridden");
+        Assert.False(string.IsNullOrEmpty(overrideEvent.GetProperty("actor").GetString()));
+        Assert.DoesNotContain("advisor:", overrideEvent.GetProperty("actor").GetString());
+        var overrideData = Data(overrideEvent);
+        Assert.Equal(chosen, overrideData.GetProperty("chosenAction").GetString());
+        Assert.Equal(advice.GetProperty("action").GetString(), overrideData.GetProperty("recommendedAction").GetString());
+        Assert.Equal(advice.GetProperty("modelVersion").GetString(), overrideData.GetProperty("modelVersion").GetString());
+
+        // Another tenant sees none of it.
+        var other = ApiRequests.NewTenantId();
+        await http.CreateTenantAsync(EmbeddedApiSilo.AdminKey, other);
+        var (_, otherAdmin) = await http.CreateKeyAsync(EmbeddedApiSilo.AdminKey, other, "admin");
+        using (var foreign = await http.SendAsync(HttpMethod.Post, "/v1/rmas/R-1/recommendation", otherAdmin, new { }))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, foreign.StatusCode);
+        }
+
+        using (var foreignOverride = await http.SendAsync(HttpMethod.Post, "/v1/rmas/R-1/recommendation/override", otherAdmin, new { chosenAction = "decline" }))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, foreignOverride.StatusCode);
+        }
+    }
+
+    /// <summary>A new tenant (with the given policy published, if any) and its return R-1 of 300 EUR, above the default
+    /// auto-approve limit of 250, so it waits under review.</summary>
+    private static async Task<(string Tenant, string Admin)> TenantWithReturnUnderReviewAsync(HttpClient http, object? policy)
+    {
+        var tenant = ApiRequests.NewTenantId();
+        await http.CreateTenantAsync(EmbeddedApiSilo.AdminKey, tenant);
+        var (_, admin) = await http.CreateKeyAsync(EmbeddedApiSilo.AdminKey, tenant, "admin");
+        if (policy is not null)
+        {
+            using var draft = await http.SendAsync(HttpMethod.Put, "/v1/policies/draft", admin, policy);
+            Assert.Equal(HttpStatusCode.OK, draft.StatusCode);
+            using var published = await http.SendAsync(HttpMethod.Post, "/v1/policies/draft/publish", admin, new { });
+            Assert.True(published.IsSuccessStatusCode, await published.Content.ReadAsStringAsync());
+        }
+
+        using (var order = await http.SendAsync(HttpMethod.Put, "/v1/orders/O-1", admin, new
+        {
+            channel = "web", deliveredAt = DateTimeOffset.UtcNow.AddDays(-3), currency = "EUR", customerId = "C-9",
+            lines = new[] { new { orderLineId = "1", sku = "SKU-9", category = "apparel", quantity = 2, unitPrice = 150m, serialNumbers = Array.Empty<string>() } },
+        }))
+        {
+            Assert.Equal(HttpStatusCode.OK, order.StatusCode);
+        }
+
+        using var created = await http.SendAsync(HttpMethod.Post, "/v1/rmas", admin, new
+        {
+            rmaId = "R-1", orderId = "O-1",
+            lines = new[] { new { orderLineId = "1", quantity = 2, reasonCode = "CHANGED_MIND", reasonClass = "Convenience" } },
+        });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("UnderReview", (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+        return (tenant, admin);
+    }
+
+    private static async Task<List<JsonElement>> EventsAsync(HttpClient http, string key, string rmaId)
+    {
+        using var response = await http.SendAsync(HttpMethod.Get, $"/v1/rmas/{rmaId}/events", key);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("events").EnumerateArray().ToList();
+    }
+
+    private static JsonElement Data(JsonElement e) => JsonDocument.Parse(e.GetProperty("dataJson").GetString()!).RootElement;
+
     /// <summary>The models train on first use: 503 with Retry-After until then.</summary>
     private static async Task<JsonElement> EventuallyOkAsync(HttpClient http, HttpMethod method, string path, string key, object? body)
     {

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -8,6 +9,7 @@ using ReturnsActors.Api.Problems;
 using ReturnsActors.Api.Rmas;
 using ReturnsActors.Api.Tenancy;
 using ReturnsActors.Grains;
+using ReturnsActors.Grains.Policies;
 using ReturnsActors.Grains.Rma;
 
 namespace ReturnsActors.Api.Advisory;
@@ -15,10 +17,15 @@ namespace ReturnsActors.Api.Advisory;
 /// <summary>Free text to triage into a reason class.</summary>
 public sealed record TriageRequest(string? Text);
 
-/// <summary>A recommendation for one return: advisory unless tenant policy allows auto-apply (not wired yet: always advisory).</summary>
+/// <summary>A recommendation for one return under the tenant's policy in force. On GET (a preview) <c>Mode</c> is
+/// <c>Advisory</c> or <c>AutoApply</c> (what governance would do); on POST it is what was recorded: <c>Advisory</c> or
+/// <c>AutoApplied</c>, with the return as it is afterwards in <c>Rma</c>.</summary>
 public sealed record RecommendationResponse(
     string RmaId, string Action, double Confidence, IReadOnlyList<RecommendationReason> Reasons, string ModelVersion,
-    string Mode, string Why, string Summary);
+    string Mode, string Why, string Summary, RmaView? Rma = null);
+
+/// <summary>A person chose <c>ChosenAction</c> instead of the last recorded recommendation.</summary>
+public sealed record OverrideRecommendationRequest(string? ChosenAction, string? Note);
 
 public sealed record TriageResponse(string Class, double Confidence, ReasonClass? ReasonClass, string ModelVersion);
 
@@ -41,29 +48,152 @@ internal static class AdvisoryApi
     {
         var group = app.MapGroup("/v1").WithTags("Advisory").RequireAuthorization(RmaPolicies.Read).ProducesCommandProblems()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        group.MapGet("/rmas/{rmaId}/recommendation", RecommendAsync).WithName("RecommendRma")
-            .WithSummary("An explainable recommendation (action, confidence, reasons, model version) and a case summary; advisory");
+        group.MapGet("/rmas/{rmaId}/recommendation", PreviewAsync).WithName("RecommendRma")
+            .WithSummary("Preview an explainable recommendation (action, confidence, reasons, model version) and a case summary; records nothing");
+        group.MapPost("/rmas/{rmaId}/recommendation", RecordAsync).WithName("RecordRmaRecommendation")
+            .WithSummary("Recommend and record it on the audit trail; applies it when the tenant's policy allows the action above its threshold")
+            .RequireAuthorization(RmaPolicies.Decide);
+        group.MapPost("/rmas/{rmaId}/recommendation/override", OverrideAsync).WithName("OverrideRmaRecommendation")
+            .WithSummary("Record that a person chose another action than the last recorded recommendation")
+            .RequireAuthorization(RmaPolicies.Decide);
         group.MapPost("/advisory/triage", Triage).WithName("TriageReason").WithSummary("Classify a free-text return reason");
         return app;
     }
 
-    private static async Task<Results<Ok<RecommendationResponse>, NotFound, ProblemHttpResult>> RecommendAsync(
+    private static async Task<Results<Ok<RecommendationResponse>, NotFound, ProblemHttpResult>> PreviewAsync(
         string rmaId, HttpContext http, IGrainFactory grains, IRmaReadModel readModel, AdvisoryModels models, TimeProvider time, CancellationToken ct)
+    {
+        var (advice, failure) = await AdviseAsync(rmaId, http, grains, readModel, models, time, ct);
+        if (advice is not { } a)
+        {
+            return failure!;
+        }
+
+        var summary = CaseSummary.Summarize(a.Rma, await a.Grain.GetEventsAsync(), a.Recommendation, a.Decision, time.GetUtcNow());
+        return TypedResults.Ok(Response(a, a.Decision.Mode.ToString(), a.Decision.Why, summary, null));
+    }
+
+    /// <summary>Records the recommendation; when governance says auto-apply and the action maps to a command that is legal now
+    /// (approve, decline, manual_review), applies it first as <c>advisor:{modelVersion}</c> and records it as auto-applied.</summary>
+    private static async Task<Results<Ok<RecommendationResponse>, NotFound, ProblemHttpResult>> RecordAsync(
+        string rmaId, HttpContext http, IGrainFactory grains, IRmaReadModel readModel, AdvisoryModels models, TimeProvider time, CancellationToken ct)
+    {
+        var (advice, failure) = await AdviseAsync(rmaId, http, grains, readModel, models, time, ct);
+        if (advice is not { } a)
+        {
+            return failure!;
+        }
+
+        var commandId = CommandId(http);
+        var recommendation = a.Recommendation;
+        var action = AdvisoryNames.Of(recommendation.Action);
+        var advisor = $"advisor:{recommendation.ModelVersion}";
+        var mode = RecommendationMode.Advisory;
+        var why = a.Decision.Why;
+        if (a.Decision.Mode == AdvisoryMode.AutoApply)
+        {
+            var because = FormattableString.Invariant($"advisor recommends {action} at confidence {recommendation.Confidence:0.00}");
+            IRmaCommand? command = recommendation.Action switch
+            {
+                AdvisoryAction.Approve when a.Rma.Status is RmaStatus.Requested or RmaStatus.UnderReview => new ApproveRma($"{commandId}:apply", advisor, because),
+                AdvisoryAction.Decline when a.Rma.Status is RmaStatus.Requested or RmaStatus.UnderReview => new DeclineRma($"{commandId}:apply", advisor, because),
+                AdvisoryAction.ManualReview when a.Rma.Status is RmaStatus.Requested or RmaStatus.Authorized => new FlagRmaForReview($"{commandId}:apply", advisor, because),
+                _ => null,
+            };
+            var applied = command switch
+            {
+                ApproveRma c => await a.Grain.ApproveAsync(c),
+                DeclineRma c => await a.Grain.DeclineAsync(c),
+                FlagRmaForReview c => await a.Grain.FlagForReviewAsync(c),
+                _ => null,
+            };
+            if (applied is { Rejection: null })
+            {
+                mode = RecommendationMode.AutoApplied;
+            }
+            else
+            {
+                why = applied?.Rejection is { } refused
+                    ? $"{why}; not applied: {refused.Detail}"
+                    : $"{why}; not applied: {action} has no command that is legal for a return that is {a.Rma.Status}";
+            }
+        }
+
+        var reasons = recommendation.Reasons.Select(r => r.Text.Length <= RmaMachine.MaxReasonLength ? r.Text : r.Text[..RmaMachine.MaxReasonLength])
+            .Take(RmaMachine.MaxRecommendationReasons).ToList();
+        var recorded = await a.Grain.RecordRecommendationAsync(new RecordRecommendation(
+            commandId, advisor, action, recommendation.Confidence, recommendation.ModelVersion, reasons, mode));
+        if (recorded.Rejection is { } rejection)
+        {
+            return rejection.ToProblem();
+        }
+
+        var summary = CaseSummary.Summarize(recorded.Rma!, await a.Grain.GetEventsAsync(), recommendation, a.Decision, time.GetUtcNow());
+        return TypedResults.Ok(Response(a, mode.ToString(), why, summary, recorded.Rma));
+    }
+
+    private static async Task<Results<Ok<RmaView>, NotFound, ProblemHttpResult>> OverrideAsync(
+        string rmaId, OverrideRecommendationRequest request, HttpContext http, IGrainFactory grains)
     {
         if (CallerTenant.Resolve(http) is not { } tenant)
         {
             return CallerTenant.Missing();
         }
 
-        if (models.Current is not { } current)
-        {
-            return NotReady(http);
-        }
-
-        var grain = grains.GetGrain<IRmaGrain>($"{tenant}/{rmaId}");
-        if (await grain.GetAsync() is not { } rma)
+        if (!IsValidRmaId(rmaId))
         {
             return TypedResults.NotFound();
+        }
+
+        var grain = grains.GetGrain<IRmaGrain>(RmasApi.RmaKey(tenant, rmaId));
+        if (await grain.GetAsync() is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        // The override names the last recorded recommendation; none recorded is the grain's 409.
+        var last = (await grain.GetEventsAsync()).LastOrDefault(e => e.Type == "recommendation.issued");
+        var recommended = "";
+        if (last is not null)
+        {
+            using var data = JsonDocument.Parse(last.DataJson);
+            recommended = data.RootElement.TryGetProperty("action", out var a) ? a.GetString() ?? "" : "";
+        }
+
+        var result = await grain.OverrideRecommendationAsync(new OverrideRecommendation(
+            CommandId(http), CallerTenant.Actor(http), recommended, request.ChosenAction ?? "", request.Note));
+        return result.Rejection is { } rejection ? rejection.ToProblem() : TypedResults.Ok(result.Rma!);
+    }
+
+    private sealed record Advice(IRmaGrain Grain, RmaView Rma, Recommendation Recommendation, GovernanceDecision Decision);
+
+    private static RecommendationResponse Response(Advice a, string mode, string why, string summary, RmaView? rma) =>
+        new(a.Rma.RmaId, AdvisoryNames.Of(a.Recommendation.Action), a.Recommendation.Confidence, a.Recommendation.Reasons,
+            a.Recommendation.ModelVersion, mode, why, summary, rma);
+
+    /// <summary>The recommendation for one return of the caller's tenant and what the tenant's policy in force says about it.</summary>
+    private static async Task<(Advice? Advice, Results<Ok<RecommendationResponse>, NotFound, ProblemHttpResult>? Failure)> AdviseAsync(
+        string rmaId, HttpContext http, IGrainFactory grains, IRmaReadModel readModel, AdvisoryModels models, TimeProvider time, CancellationToken ct)
+    {
+        if (CallerTenant.Resolve(http) is not { } tenant)
+        {
+            return (null, CallerTenant.Missing());
+        }
+
+        if (models.Current is not { } current)
+        {
+            return (null, NotReady(http));
+        }
+
+        if (!IsValidRmaId(rmaId))
+        {
+            return (null, TypedResults.NotFound());
+        }
+
+        var grain = grains.GetGrain<IRmaGrain>(RmasApi.RmaKey(tenant, rmaId));
+        if (await grain.GetAsync() is not { } rma)
+        {
+            return (null, TypedResults.NotFound());
         }
 
         // Prior returns of the same customer come from the read model; what the model knows nothing about yet
@@ -85,11 +215,23 @@ internal static class AdvisoryApi
             WarrantyMonthsLeft: 0,
             Channel: rma.Channel switch { "marketplace" => SalesChannel.Marketplace, "store" => SalesChannel.Store, _ => SalesChannel.Web });
         var recommendation = current.Advisor.Recommend(features);
-        var decision = AdvisoryGovernance.Decide(AdvisoryPolicy.AdvisoryOnly, recommendation);
-        var summary = CaseSummary.Summarize(rma, await grain.GetEventsAsync(), recommendation, decision, time.GetUtcNow());
-        return TypedResults.Ok(new RecommendationResponse(rma.RmaId, AdvisoryNames.Of(recommendation.Action), recommendation.Confidence,
-            recommendation.Reasons, recommendation.ModelVersion, decision.Mode.ToString(), decision.Why, summary));
+        var policy = await grains.GetGrain<IPolicyGrain>(tenant).GetEffectiveAsync(time.GetUtcNow()) ?? DefaultPolicy.Document;
+        var decision = AdvisoryGovernance.Decide(ToAdvisoryPolicy(policy), recommendation);
+        return (new Advice(grain, rma, recommendation, decision), null);
     }
+
+    /// <summary>The tenant policy's advisory part; unknown names (the validator refuses them) are ignored.</summary>
+    public static AdvisoryPolicy ToAdvisoryPolicy(PolicyDocument policy) =>
+        new(Enum.GetValues<AdvisoryAction>().Where(a => (policy.AdvisoryAutoApplyActions ?? []).Contains(AdvisoryNames.Of(a), StringComparer.Ordinal)).ToHashSet(),
+            policy.AdvisoryMinConfidence);
+
+    private static string CommandId(HttpContext http) =>
+        http.Request.Headers.TryGetValue("Idempotency-Key", out var key) && !string.IsNullOrWhiteSpace(key)
+            ? key.ToString().Trim()
+            : Guid.NewGuid().ToString("N");
+
+    private static bool IsValidRmaId(string rmaId) =>
+        rmaId.Length is > 0 and <= 64 && rmaId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
 
     private static Results<Ok<TriageResponse>, NotFound, ProblemHttpResult> Triage(TriageRequest request, HttpContext http, AdvisoryModels models)
     {

@@ -42,6 +42,13 @@ public sealed record PolicyDocument
     /// <summary>Reason classes whose condition deductions the customer bears. A defect, a transit damage or a wrong
     /// item is not the customer's doing, so by default only convenience returns are reduced for their grade.</summary>
     [Id(21)] public IReadOnlyList<ReasonClass> GradeDeductionReasonClasses { get; init; } = [ReasonClass.Convenience];
+
+    /// <summary>Advisory actions (see <see cref="AdvisoryActions"/>) the system may apply without a person when the
+    /// model's confidence reaches <see cref="AdvisoryMinConfidence"/>. Empty (the default): every recommendation is advice.</summary>
+    [Id(22)] public IReadOnlyList<string> AdvisoryAutoApplyActions { get; init; } = [];
+
+    /// <summary>Lowest model confidence (0.5-1.0) at which a listed action is applied automatically.</summary>
+    [Id(23)] public double AdvisoryMinConfidence { get; init; } = 0.9;
 }
 
 /// <summary>Return window in days after delivery for a channel and/or category.</summary>

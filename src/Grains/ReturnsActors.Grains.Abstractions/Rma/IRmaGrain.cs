@@ -63,6 +63,12 @@ public interface IRmaGrain : IGrainWithStringKey
     /// <summary>Records a task assignment, completion or escalation on the audit trail (called by task queues).</summary>
     Task<RmaResult> RecordTaskActivityAsync(RecordTaskActivity command);
 
+    /// <summary>Records an advisory recommendation (advisory or auto-applied) on the audit trail.</summary>
+    Task<RmaResult> RecordRecommendationAsync(RecordRecommendation command);
+
+    /// <summary>Records that a person chose another action than the last recommendation.</summary>
+    Task<RmaResult> OverrideRecommendationAsync(OverrideRecommendation command);
+
     /// <summary>Routes a routed, not yet received return to another warehouse by the routing rules (rebalancing).</summary>
     Task<RmaResult> RerouteAsync(RerouteRma command);
 

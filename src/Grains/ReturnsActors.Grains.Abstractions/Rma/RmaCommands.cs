@@ -158,3 +158,26 @@ public sealed record RerouteRma(
     [property: Id(1)] string Actor,
     [property: Id(2)] string? ExcludeWarehouseId,
     [property: Id(3)] string Reason) : IRmaCommand;
+
+/// <summary>Records an advisory recommendation on the audit trail (<c>recommendation.issued</c>): the action (one of
+/// <see cref="AdvisoryActions.All"/>), the model's confidence (0-1), the model version, up to ten short reasons, and whether it
+/// was only shown (advisory) or applied automatically. Changes nothing but the trail.</summary>
+[GenerateSerializer, Immutable, Alias("ra.RecordRecommendation")]
+public sealed record RecordRecommendation(
+    [property: Id(0)] string CommandId,
+    [property: Id(1)] string Actor,
+    [property: Id(2)] string Action,
+    [property: Id(3)] double Confidence,
+    [property: Id(4)] string ModelVersion,
+    [property: Id(5)] IReadOnlyList<string> Reasons,
+    [property: Id(6)] RecommendationMode Mode = RecommendationMode.Advisory) : IRmaCommand;
+
+/// <summary>A person chose another action than the last recorded recommendation (<c>recommendation.overridden</c>, with the
+/// recommendation's model version). <paramref name="RecommendedAction"/> must be the last recommendation's action.</summary>
+[GenerateSerializer, Immutable, Alias("ra.OverrideRecommendation")]
+public sealed record OverrideRecommendation(
+    [property: Id(0)] string CommandId,
+    [property: Id(1)] string Actor,
+    [property: Id(2)] string RecommendedAction,
+    [property: Id(3)] string ChosenAction,
+    [property: Id(4)] string? Note = null) : IRmaCommand;

@@ -120,3 +120,11 @@ public enum TaskActivity
     Completed = 1,
     Escalated = 2,
 }
+
+/// <summary>Whether a recorded recommendation was only shown to a person or applied by the system under tenant policy.</summary>
+[GenerateSerializer, JsonConverter(typeof(JsonStringEnumConverter<RecommendationMode>))]
+public enum RecommendationMode
+{
+    Advisory = 0,
+    AutoApplied = 1,
+}

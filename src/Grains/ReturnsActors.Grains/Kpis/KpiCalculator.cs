@@ -21,6 +21,9 @@ namespace ReturnsActors.Grains.Kpis;
 /// <item>Aging: open returns (not resolved, closed, declined, cancelled or expired) by whole days since they were
 /// requested, at <c>asOf</c>; backlog: open returns per warehouse.</item>
 /// <item>SLA breaches: <c>sla.breached</c> events in the range per day or per week (weeks start on Monday).</item>
+/// <item>Advisory: <c>recommendation.issued</c> events in the range (and those auto-applied), <c>recommendation.overridden</c>
+/// events in the range; override rate = overridden ÷ issued (capped at 1, null when nothing was issued), agreement rate =
+/// 1 − override rate.</item>
 /// </list></summary>
 public static class KpiCalculator
 {
@@ -34,11 +37,14 @@ public static class KpiCalculator
     [
         "return.requested", "item.dispositioned", "task.created", "sla.breached",
         RefundIssued, "settlement.credit_issued", "settlement.replacement_created", "return.resolved_without_return",
+        RecommendationIssued, RecommendationOverridden,
     ];
 
     public static readonly IReadOnlyList<string> AgingBuckets = ["0-2d", "3-7d", "8-14d", "15-30d", ">30d"];
 
     private const string RefundIssued = "settlement.refund_issued";
+    private const string RecommendationIssued = "recommendation.issued";
+    private const string RecommendationOverridden = "recommendation.overridden";
     private static readonly HashSet<string> _resolutions =
         [RefundIssued, "settlement.credit_issued", "settlement.replacement_created", "return.resolved_without_return"];
     private static readonly HashSet<string> _receiptExceptions = [TaskQueues.KindWrongItem, TaskQueues.KindSerialMismatch];
@@ -137,13 +143,21 @@ public static class KpiCalculator
             series.Add(new PeriodCount(start.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), breaches.Count(b => b.OccurredAt >= start && b.OccurredAt < end)));
         }
 
+        // Advisory governance.
+        var issued = events.Where(e => e.Type == RecommendationIssued && InRange(e.OccurredAt)).ToList();
+        var autoApplied = issued.Count(e => Str(Parse(e.DataJson), "mode") == "auto_applied");
+        var overridden = events.Count(e => e.Type == RecommendationOverridden && InRange(e.OccurredAt));
+        var overrideRate = issued.Count == 0 ? (double?)null : Math.Round(Math.Min(1.0, (double)overridden / issued.Count), 4);
+        var advisory = new AdvisoryKpis(issued.Count, autoApplied, overridden, overrideRate,
+            overrideRate is { } rate ? Math.Round(1 - rate, 4) : null);
+
         var tiles = new KpiTiles(rows.Count(r => InRange(r.CreatedAt)), open.Count, open.Count(r => r.SlaState == RmaSlaState.Breached), breaches.Count, exceptions.Count);
         return new KpiReport(tenantId, from, to, groupBy, asOf, tiles, cycleTime,
             new RefundSlaAdherence(refunds, within, Ratio(within, refunds)),
             new FirstPassInspection(lines, firstPass, Ratio(firstPass, lines)),
             SupplierRecovery.None,
             new ExceptionBreakdown(exceptions.Count, byWarehouse, byFamily, byKind),
-            aging, backlog, series);
+            aging, backlog, series, advisory);
     }
 
     /// <summary>Nearest-rank percentile: the smallest value with at least <paramref name="q"/> of the values at or below it.</summary>

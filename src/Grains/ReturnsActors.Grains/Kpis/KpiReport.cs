@@ -15,7 +15,12 @@ public sealed record KpiReport(
     ExceptionBreakdown Exceptions,
     IReadOnlyList<AgingBucket> Aging,
     IReadOnlyList<KeyCount> BacklogByWarehouse,
-    IReadOnlyList<PeriodCount> SlaBreaches);
+    IReadOnlyList<PeriodCount> SlaBreaches,
+    AdvisoryKpis Advisory);
+
+/// <summary>Advisory recommendations issued in the range (and how many were applied automatically), overrides recorded in the
+/// range, override rate (overridden ÷ issued) and agreement rate (1 − override rate); rates are null when nothing was issued.</summary>
+public sealed record AdvisoryKpis(int Issued, int AutoApplied, int Overridden, double? OverrideRate, double? AgreementRate);
 
 /// <summary>Headline numbers: returns created in the range, open now, open and breached now.</summary>
 public sealed record KpiTiles(int ReturnsCreated, int OpenReturns, int OpenBreached, int SlaBreaches, int Exceptions);

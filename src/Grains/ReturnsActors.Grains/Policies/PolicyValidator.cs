@@ -159,6 +159,24 @@ public static class PolicyValidator
             Add("reviewQueue", "A queue name is 1 to 64 lower-case letters, digits or '_'.");
         }
 
+        var autoApply = policy.AdvisoryAutoApplyActions ?? [];
+        for (var i = 0; i < autoApply.Count; i++)
+        {
+            if (!AdvisoryActions.IsKnown(autoApply[i]))
+            {
+                Add($"advisoryAutoApplyActions[{i}]", $"Unknown action; use {string.Join(", ", AdvisoryActions.All)}.");
+            }
+            else if (autoApply.Take(i).Contains(autoApply[i], StringComparer.Ordinal))
+            {
+                Add($"advisoryAutoApplyActions[{i}]", "Listed more than once.");
+            }
+        }
+
+        if (double.IsNaN(policy.AdvisoryMinConfidence) || policy.AdvisoryMinConfidence is < 0.5 or > 1.0)
+        {
+            Add("advisoryMinConfidence", "Must be between 0.5 and 1.0.");
+        }
+
         return errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
     }
 

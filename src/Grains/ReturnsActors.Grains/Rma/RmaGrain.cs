@@ -134,6 +134,10 @@ public sealed class RmaGrain(
 
     public Task<RmaResult> RecordTaskActivityAsync(RecordTaskActivity command) => RunAsync(command);
 
+    public Task<RmaResult> RecordRecommendationAsync(RecordRecommendation command) => RunAsync(command);
+
+    public Task<RmaResult> OverrideRecommendationAsync(OverrideRecommendation command) => RunAsync(command);
+
     public async Task<RmaResult> RerouteAsync(RerouteRma command)
     {
         var decision = state.State.Created && RmaMachine.IsRoutable(state.State)

@@ -260,6 +260,8 @@ public static class RmaMachine
             PlaceRmaHold c => Hold(tx, c),
             ReleaseRmaHold c => Release(tx, c),
             RecordTaskActivity c => TaskActivityRecorded(tx, c),
+            RecordRecommendation c => RecommendationIssued(tx, c),
+            OverrideRecommendation c => RecommendationOverridden(tx, c),
             _ => Rejection.Invalid("command.unknown", $"Unknown command {cmd.GetType().Name}."),
         };
 
@@ -1061,6 +1063,99 @@ public static class RmaMachine
         }
 
         tx.Raise($"task.{c.Activity.ToString().ToLowerInvariant()}", new { taskId = c.TaskId, queue = c.Queue, detail = c.Detail });
+        return null;
+    }
+
+    public const int MaxRecommendationReasons = 10;
+    public const int MaxReasonLength = 200;
+
+    private static Rejection? RecommendationIssued(Tx tx, RecordRecommendation c)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (!AdvisoryActions.IsKnown(c.Action))
+        {
+            errors["action"] = [$"One of {string.Join(", ", AdvisoryActions.All)}."];
+        }
+
+        if (double.IsNaN(c.Confidence) || c.Confidence is < 0 or > 1)
+        {
+            errors["confidence"] = ["Between 0 and 1."];
+        }
+
+        if (string.IsNullOrWhiteSpace(c.ModelVersion) || c.ModelVersion.Length > 128)
+        {
+            errors["modelVersion"] = ["1 to 128 characters."];
+        }
+
+        var reasons = c.Reasons ?? [];
+        if (reasons.Count > MaxRecommendationReasons || reasons.Any(r => string.IsNullOrWhiteSpace(r) || r.Length > MaxReasonLength))
+        {
+            errors["reasons"] = [$"At most {MaxRecommendationReasons} reasons of 1 to {MaxReasonLength} characters."];
+        }
+
+        if (!Enum.IsDefined(c.Mode))
+        {
+            errors["mode"] = ["advisory or auto_applied."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return Rejection.Invalid("recommendation.invalid", "The recommendation is not valid.", errors);
+        }
+
+        var s = tx.State;
+        s.LastRecommendedAction = c.Action;
+        s.LastRecommendationModelVersion = c.ModelVersion;
+        tx.Raise("recommendation.issued", new
+        {
+            action = c.Action,
+            confidence = Math.Round(c.Confidence, 4),
+            modelVersion = c.ModelVersion,
+            reasons,
+            mode = AdvisoryActions.ModeName(c.Mode),
+        });
+        return null;
+    }
+
+    private static Rejection? RecommendationOverridden(Tx tx, OverrideRecommendation c)
+    {
+        var s = tx.State;
+        if (s.LastRecommendedAction is null)
+        {
+            return Rejection.Conflict("recommendation.none", "No recommendation was recorded for this return.");
+        }
+
+        if (!AdvisoryActions.IsKnown(c.ChosenAction))
+        {
+            return Rejection.Invalid("override.invalid", "The chosen action is not known.",
+                new Dictionary<string, string[]> { ["chosenAction"] = [$"One of {string.Join(", ", AdvisoryActions.All)}."] });
+        }
+
+        if (c.Note is { Length: > 4000 })
+        {
+            return Rejection.Invalid("override.invalid", "A note is at most 4000 characters.",
+                new Dictionary<string, string[]> { ["note"] = ["At most 4000 characters."] });
+        }
+
+        if (!string.Equals(c.RecommendedAction, s.LastRecommendedAction, StringComparison.Ordinal))
+        {
+            return Rejection.Conflict("recommendation.stale",
+                $"The last recommendation is '{s.LastRecommendedAction}', not '{c.RecommendedAction}'.");
+        }
+
+        if (string.Equals(c.ChosenAction, c.RecommendedAction, StringComparison.Ordinal))
+        {
+            return Rejection.Invalid("override.same_action", "Choosing the recommended action is not an override.",
+                new Dictionary<string, string[]> { ["chosenAction"] = ["Differs from the recommended action."] });
+        }
+
+        tx.Raise("recommendation.overridden", new
+        {
+            recommendedAction = c.RecommendedAction,
+            chosenAction = c.ChosenAction,
+            modelVersion = s.LastRecommendationModelVersion,
+            note = c.Note,
+        });
         return null;
     }
 

@@ -47,6 +47,10 @@ public sealed class RmaState
     [Id(30)] public bool RoutingDecided { get; set; }
     /// <summary>The customer of the order, as the shop or ERP identifies them (for search and support).</summary>
     [Id(31)] public string? CustomerId { get; set; }
+    /// <summary>The action of the last recorded recommendation, so an override names what it overrides.</summary>
+    [Id(32)] public string? LastRecommendedAction { get; set; }
+    /// <summary>The model version of the last recorded recommendation.</summary>
+    [Id(33)] public string? LastRecommendationModelVersion { get; set; }
 }
 
 [GenerateSerializer, Alias("ra.RmaLineState")]
