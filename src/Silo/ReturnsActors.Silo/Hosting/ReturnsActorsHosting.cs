@@ -23,6 +23,7 @@ using ReturnsActors.Silo.Observability;
 using ReturnsActors.Silo.Persistence;
 using ReturnsActors.Silo.Projections;
 using ReturnsActors.Silo.Settings;
+using ReturnsActors.Silo.Connectors;
 using ReturnsActors.Silo.Webhooks;
 
 namespace ReturnsActors.Silo.Hosting;
@@ -84,6 +85,8 @@ internal static partial class ReturnsActorsHosting
             services.AddSingleton<InMemoryWebhookStore>();
             services.AddSingleton<IWebhookSubscriptionStore>(sp => sp.GetRequiredService<InMemoryWebhookStore>());
             services.AddSingleton<IWebhookOutbox>(sp => sp.GetRequiredService<InMemoryWebhookStore>());
+            services.AddSingleton<IConnectorCheckpoints, InMemoryConnectorCheckpoints>();
+            services.AddHostedService<ConnectorDispatcher>();
         }
         else
         {
@@ -116,6 +119,14 @@ internal static partial class ReturnsActorsHosting
         services.AddHttpClient<WebhookSender>(c => c.Timeout = TimeSpan.FromSeconds(settings.Webhooks.TimeoutSeconds))
             .ConfigurePrimaryHttpMessageHandler(() => SsrfGuard.CreateHandler(settings.Webhooks.AllowLoopback));
         services.AddHostedService<WebhookDispatcher>();
+
+        // Outbound connectors (Embedded only so far: Cluster has no durable connector checkpoints yet).
+        if (!string.IsNullOrWhiteSpace(settings.Notifications.Smtp.Host))
+        {
+            var smtp = settings.Notifications.Smtp;
+            services.AddSingleton<IConnectorChannel>(new EmailNotificationChannel(new EmailNotificationOptions(
+                smtp.Host, smtp.Port, smtp.UseTls, smtp.From, settings.Notifications.Recipient, settings.Notifications.Language)));
+        }
         services.AddHostedService<RmaProjector>();
         services.AddHostedService<BusinessMetricsSampler>();
         builder.AddReturnsTelemetry(settings);

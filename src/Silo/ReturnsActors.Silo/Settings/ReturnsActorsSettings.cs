@@ -35,6 +35,7 @@ public sealed class ReturnsActorsSettings
     public IdempotencySettings Idempotency { get; set; } = new();
     public IngestSettings Ingest { get; set; } = new();
     public WebhookSettings Webhooks { get; set; } = new();
+    public NotificationSettings Notifications { get; set; } = new();
 }
 
 public sealed class SiloSettings
@@ -154,6 +155,33 @@ public sealed class IngestSettings
 
     /// <summary>How far a partner's signed timestamp may be from now, in seconds.</summary>
     public int SignatureToleranceSeconds { get; set; } = 300;
+}
+
+/// <summary>Customer notifications by email at each milestone; off while <c>Smtp:Host</c> is empty.</summary>
+public sealed class NotificationSettings
+{
+    public SmtpSettings Smtp { get; set; } = new();
+
+    /// <summary>Who gets the mails: the order does not carry a customer address yet, so one recipient for every tenant.</summary>
+    public string Recipient { get; set; } = "";
+
+    /// <summary>The template language: <c>en</c> or <c>de</c>.</summary>
+    public string Language { get; set; } = "en";
+}
+
+/// <summary>The SMTP server notifications go through.</summary>
+public sealed class SmtpSettings
+{
+    /// <summary>Empty: notifications are off.</summary>
+    public string Host { get; set; } = "";
+
+    public int Port { get; set; } = 25;
+
+    /// <summary>The sender address.</summary>
+    public string From { get; set; } = "";
+
+    /// <summary>Require STARTTLS.</summary>
+    public bool UseTls { get; set; }
 }
 
 /// <summary>Outbound webhooks (<c>/v1/webhook-subscriptions</c>).</summary>
@@ -283,6 +311,15 @@ internal static class SettingsLoader
             $"{P}:Webhooks:RetryMaxSeconds", "must be between 1 and 86400 and not below Webhooks:RetryBaseMilliseconds");
         Require(s.Webhooks.TimeoutSeconds is >= 1 and <= 60, $"{P}:Webhooks:TimeoutSeconds", "must be between 1 and 60");
         Require(s.Webhooks.PollMilliseconds is >= 50 and <= 60_000, $"{P}:Webhooks:PollMilliseconds", "must be between 50 and 60000");
+        if (!string.IsNullOrWhiteSpace(s.Notifications.Smtp.Host))
+        {
+            Require(s.Notifications.Smtp.Port is >= 1 and <= 65535, $"{P}:Notifications:Smtp:Port", "is not a TCP port (1-65535)");
+            Require(MimeKit.MailboxAddress.TryParse(s.Notifications.Smtp.From, out _), $"{P}:Notifications:Smtp:From",
+                "must be an email address when Notifications:Smtp:Host is set");
+            Require(MimeKit.MailboxAddress.TryParse(s.Notifications.Recipient, out _), $"{P}:Notifications:Recipient",
+                "must be an email address when Notifications:Smtp:Host is set");
+            Require(s.Notifications.Language is "en" or "de", $"{P}:Notifications:Language", "must be en or de");
+        }
     }
 
     private static void ValidateJwt(JwtSettings jwt, string prefix)
