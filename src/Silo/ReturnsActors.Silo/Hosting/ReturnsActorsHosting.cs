@@ -127,6 +127,27 @@ internal static partial class ReturnsActorsHosting
             services.AddSingleton<IConnectorChannel>(new EmailNotificationChannel(new EmailNotificationOptions(
                 smtp.Host, smtp.Port, smtp.UseTls, smtp.From, settings.Notifications.Recipient, settings.Notifications.Language)));
         }
+
+        if (!string.IsNullOrWhiteSpace(settings.Connectors.Erp.Url))
+        {
+            var erp = settings.Connectors.Erp;
+            services.AddSingleton(new ErpConnectorOptions(new Uri(erp.Url), erp.ApiKey));
+            services.AddHttpClient<ErpConnector>().AddStandardResilienceHandler(o =>
+            {
+                var attempt = TimeSpan.FromSeconds(erp.TimeoutSeconds);
+                var delay = TimeSpan.FromMilliseconds(erp.RetryDelayMilliseconds);
+                o.AttemptTimeout.Timeout = attempt;
+                o.Retry.MaxRetryAttempts = Math.Max(erp.Retries, 1);
+                o.Retry.ShouldHandle = erp.Retries == 0 ? _ => ValueTask.FromResult(false) : o.Retry.ShouldHandle;
+                o.Retry.Delay = delay;
+                o.Retry.MaxDelay = delay * 8;
+                o.Retry.UseJitter = true;
+                o.Retry.BackoffType = Polly.DelayBackoffType.Exponential;
+                o.TotalRequestTimeout.Timeout = attempt * (erp.Retries + 1) + delay * 8 * (erp.Retries + 1);
+                o.CircuitBreaker.SamplingDuration = attempt * 2 > TimeSpan.FromSeconds(30) ? attempt * 2 : TimeSpan.FromSeconds(30);
+            });
+            services.AddSingleton<IConnectorChannel>(sp => sp.GetRequiredService<ErpConnector>());
+        }
         services.AddHostedService<RmaProjector>();
         services.AddHostedService<BusinessMetricsSampler>();
         builder.AddReturnsTelemetry(settings);

@@ -36,6 +36,7 @@ public sealed class ReturnsActorsSettings
     public IngestSettings Ingest { get; set; } = new();
     public WebhookSettings Webhooks { get; set; } = new();
     public NotificationSettings Notifications { get; set; } = new();
+    public ConnectorSettings Connectors { get; set; } = new();
 }
 
 public sealed class SiloSettings
@@ -155,6 +156,31 @@ public sealed class IngestSettings
 
     /// <summary>How far a partner's signed timestamp may be from now, in seconds.</summary>
     public int SignatureToleranceSeconds { get; set; } = 300;
+}
+
+/// <summary>Outbound connectors to partner systems.</summary>
+public sealed class ConnectorSettings
+{
+    public ErpSettings Erp { get; set; } = new();
+}
+
+/// <summary>ERP credit-memo / refund posting on <c>settlement.requested</c>; off while <c>Url</c> is empty.</summary>
+public sealed class ErpSettings
+{
+    /// <summary>The absolute http(s) URL settlement requests are POSTed to; empty: off.</summary>
+    public string Url { get; set; } = "";
+
+    /// <summary>Sent as <c>X-Api-Key</c> when set.</summary>
+    public string ApiKey { get; set; } = "";
+
+    /// <summary>How long one attempt may take.</summary>
+    public int TimeoutSeconds { get; set; } = 10;
+
+    /// <summary>Quick retries inside one send (exponential, with jitter); after them the connector retries durably.</summary>
+    public int Retries { get; set; } = 3;
+
+    /// <summary>The first quick-retry delay.</summary>
+    public int RetryDelayMilliseconds { get; set; } = 2000;
 }
 
 /// <summary>Customer notifications by email at each milestone; off while <c>Smtp:Host</c> is empty.</summary>
@@ -319,6 +345,16 @@ internal static class SettingsLoader
             Require(MimeKit.MailboxAddress.TryParse(s.Notifications.Recipient, out _), $"{P}:Notifications:Recipient",
                 "must be an email address when Notifications:Smtp:Host is set");
             Require(s.Notifications.Language is "en" or "de", $"{P}:Notifications:Language", "must be en or de");
+        }
+
+        if (!string.IsNullOrWhiteSpace(s.Connectors.Erp.Url))
+        {
+            Require(Uri.TryCreate(s.Connectors.Erp.Url, UriKind.Absolute, out var erp) && (erp.Scheme == Uri.UriSchemeHttps || erp.Scheme == Uri.UriSchemeHttp),
+                $"{P}:Connectors:Erp:Url", "must be an absolute http or https URL");
+            Require(s.Connectors.Erp.TimeoutSeconds is >= 1 and <= 120, $"{P}:Connectors:Erp:TimeoutSeconds", "must be between 1 and 120");
+            Require(s.Connectors.Erp.Retries is >= 0 and <= 10, $"{P}:Connectors:Erp:Retries", "must be between 0 and 10");
+            Require(s.Connectors.Erp.RetryDelayMilliseconds is >= 10 and <= 60_000, $"{P}:Connectors:Erp:RetryDelayMilliseconds",
+                "must be between 10 and 60000");
         }
     }
 
