@@ -16,7 +16,7 @@ namespace ReturnsActors.IntegrationTests;
 public sealed class EmailSilo : IAsyncLifetime
 {
     internal SiloProcess Silo { get; private set; } = null!;
-    internal int SmtpPort { get; } = FreePort();
+    internal int SmtpPort { get; } = SmtpSink.FreePort();
 
     public async Task InitializeAsync()
     {
@@ -34,13 +34,6 @@ public sealed class EmailSilo : IAsyncLifetime
     }
 
     public async Task DisposeAsync() => await Silo.DisposeAsync();
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 /// <summary>Customer notifications through a real SMTP server (the SmtpServer package) on 127.0.0.1.</summary>
@@ -64,43 +57,63 @@ public sealed class EmailNotificationTests(EmailSilo emailSilo) : IClassFixture<
         await Task.Delay(1500);
 
         // Then it comes up but refuses the first two transactions (451), then accepts.
-        var store = new Store { RejectFirst = 2 };
-        using var stop = new CancellationTokenSource();
-        var provider = new SmtpServer.ComponentModel.ServiceProvider();
-        provider.Add(store);
-        var options = new SmtpServerOptionsBuilder().ServerName("localhost")
-            .Endpoint(b => b.Endpoint(new IPEndPoint(IPAddress.Loopback, emailSilo.SmtpPort))).Build();
-        var server = new SmtpServer.SmtpServer(options, provider);
-        var running = server.StartAsync(stop.Token);
-        try
-        {
-            var types = JsonNode.Parse(await http.GetStringAsync("/v1/rmas/R-1/events"))!["events"]!.AsArray()
-                .Select(e => e!["type"]!.GetValue<string>()).Where(Milestones.Contains).ToList();
-            Assert.Contains("label.created", types);
+        await using var sink = SmtpSink.Start(emailSilo.SmtpPort, rejectFirst: 2);
+        var store = sink.Store;
+        var types = JsonNode.Parse(await http.GetStringAsync("/v1/rmas/R-1/events"))!["events"]!.AsArray()
+            .Select(e => e!["type"]!.GetValue<string>()).Where(Milestones.Contains).ToList();
+        Assert.Contains("label.created", types);
 
-            await WebhookDeliveryTests.WaitUntilAsync(() => Task.FromResult(store.Messages.Count >= types.Count));
-            await Task.Delay(1000);
-            var mails = store.Messages.ToList();
-            Assert.True(store.Rejected >= 2);
-            Assert.Equal(types.Count, mails.Count);
-            Assert.Equal(mails.Count, mails.Select(m => m.MessageId).Distinct().Count());
-            Assert.All(mails, m => Assert.Equal("customer@example.org", m.To.Mailboxes.Single().Address));
-            var label = Assert.Single(mails, m => m.Subject == "Ihr Retourenetikett für R-1");
-            Assert.Contains("Sendungsnummer 1Z999", label.TextBody, StringComparison.Ordinal);
-            Assert.Contains("Versanddienst UPS", label.TextBody, StringComparison.Ordinal);
-            if (types.Contains("return.authorized"))
-            {
-                Assert.Single(mails, m => m.Subject == "Ihre Retoure R-1 ist genehmigt");
-            }
-        }
-        finally
+        await WebhookDeliveryTests.WaitUntilAsync(() => Task.FromResult(store.Messages.Count >= types.Count));
+        await Task.Delay(1000);
+        var mails = store.Messages.ToList();
+        Assert.True(store.Rejected >= 2);
+        Assert.Equal(types.Count, mails.Count);
+        Assert.Equal(mails.Count, mails.Select(m => m.MessageId).Distinct().Count());
+        Assert.All(mails, m => Assert.Equal("customer@example.org", m.To.Mailboxes.Single().Address));
+        var label = Assert.Single(mails, m => m.Subject == "Ihr Retourenetikett für R-1");
+        Assert.Contains("Sendungsnummer 1Z999", label.TextBody, StringComparison.Ordinal);
+        Assert.Contains("Versanddienst UPS", label.TextBody, StringComparison.Ordinal);
+        if (types.Contains("return.authorized"))
         {
-            await stop.CancelAsync();
-            await running.ContinueWith(_ => { }, TaskScheduler.Default);
+            Assert.Single(mails, m => m.Subject == "Ihre Retoure R-1 ist genehmigt");
         }
     }
+}
 
-    private sealed class Store : MessageStore
+/// <summary>A real SMTP server (the SmtpServer package) on 127.0.0.1 that keeps what it accepts, after refusing the first few.</summary>
+internal sealed class SmtpSink : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private Task _running = Task.CompletedTask;
+
+    public AcceptingStore Store { get; private init; } = null!;
+
+    public static SmtpSink Start(int port, int rejectFirst = 0)
+    {
+        var sink = new SmtpSink { Store = new AcceptingStore { RejectFirst = rejectFirst } };
+        var provider = new SmtpServer.ComponentModel.ServiceProvider();
+        provider.Add(sink.Store);
+        var options = new SmtpServerOptionsBuilder().ServerName("localhost")
+            .Endpoint(b => b.Endpoint(new IPEndPoint(IPAddress.Loopback, port))).Build();
+        sink._running = new SmtpServer.SmtpServer(options, provider).StartAsync(sink._stop.Token);
+        return sink;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _running.ContinueWith(_ => { }, TaskScheduler.Default);
+        _stop.Dispose();
+    }
+
+    internal static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    internal sealed class AcceptingStore : MessageStore
     {
         private int _seen;
 

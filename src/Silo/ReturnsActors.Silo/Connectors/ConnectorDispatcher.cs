@@ -14,39 +14,61 @@ internal interface IConnectorChannel
     Task<(bool Sent, string? Error)> SendAsync(WebhookEvent e, CancellationToken cancellationToken);
 }
 
-/// <summary>Where each (tenant, channel) has got to in its tenant's event log.</summary>
+/// <summary>Where a (tenant, channel) has got to in its tenant's event log, how often the event after it has failed, and when to try again.</summary>
+internal sealed record ConnectorProgress(WebhookCursor Checkpoint, int FailedAttempts, DateTimeOffset NextAttemptAt);
+
+/// <summary>A claimed (tenant, channel): no other dispatcher works on it until this is disposed.</summary>
+internal sealed class ConnectorLease(ConnectorProgress progress, Func<ValueTask>? release = null) : IAsyncDisposable
+{
+    public ConnectorProgress Progress => progress;
+
+    public ValueTask DisposeAsync() => release?.Invoke() ?? ValueTask.CompletedTask;
+}
+
+/// <summary>The connectors' checkpoints, one per (tenant, channel).</summary>
 internal interface IConnectorCheckpoints
 {
     /// <summary>Tenants that have logged events.</summary>
-    IReadOnlyList<string> Tenants();
+    Task<IReadOnlyList<string>> TenantsAsync(CancellationToken cancellationToken);
 
-    WebhookCursor Get(string tenantId, string channel);
+    /// <summary>When the channel was first switched on: older events are skipped, so enabling it on a database with history does
+    /// not mail customers about old returns.</summary>
+    Task<DateTimeOffset> EnabledAtAsync(string channel, DateTimeOffset now, CancellationToken cancellationToken);
 
-    void Set(string tenantId, string channel, WebhookCursor checkpoint);
+    /// <summary>Takes the (tenant, channel) for one pass; null when another dispatcher has it or its next attempt is not due.</summary>
+    Task<ConnectorLease?> ClaimAsync(string tenantId, string channel, DateTimeOffset now, CancellationToken cancellationToken);
+
+    Task SaveAsync(string tenantId, string channel, ConnectorProgress progress, CancellationToken cancellationToken);
 }
 
 /// <summary>Embedded: checkpoints in memory, tenants from the webhook journal (nothing survives a restart, like the journal itself).</summary>
 internal sealed class InMemoryConnectorCheckpoints(InMemoryWebhookStore journal) : IConnectorCheckpoints
 {
     private readonly Lock _gate = new();
-    private readonly Dictionary<(string Tenant, string Channel), WebhookCursor> _checkpoints = [];
+    private readonly Dictionary<(string Tenant, string Channel), ConnectorProgress> _progress = [];
 
-    public IReadOnlyList<string> Tenants() => journal.Tenants();
+    public Task<IReadOnlyList<string>> TenantsAsync(CancellationToken cancellationToken) => Task.FromResult(journal.Tenants());
 
-    public WebhookCursor Get(string tenantId, string channel)
+    public Task<DateTimeOffset> EnabledAtAsync(string channel, DateTimeOffset now, CancellationToken cancellationToken) =>
+        Task.FromResult(DateTimeOffset.MinValue);
+
+    public Task<ConnectorLease?> ClaimAsync(string tenantId, string channel, DateTimeOffset now, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            return _checkpoints.GetValueOrDefault((tenantId, channel));
+            var progress = _progress.GetValueOrDefault((tenantId, channel)) ?? new ConnectorProgress(default, 0, DateTimeOffset.MinValue);
+            return Task.FromResult(progress.NextAttemptAt > now ? null : new ConnectorLease(progress));
         }
     }
 
-    public void Set(string tenantId, string channel, WebhookCursor checkpoint)
+    public Task SaveAsync(string tenantId, string channel, ConnectorProgress progress, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            _checkpoints[(tenantId, channel)] = checkpoint;
+            _progress[(tenantId, channel)] = progress;
         }
+
+        return Task.CompletedTask;
     }
 }
 
@@ -58,7 +80,7 @@ internal sealed partial class ConnectorDispatcher(
     TimeProvider time, ILogger<ConnectorDispatcher> logger) : BackgroundService
 {
     private const int BatchSize = 100;
-    private readonly Dictionary<(string Tenant, string Channel), (int Failed, DateTimeOffset NextAt)> _failures = [];
+    private readonly Dictionary<string, DateTimeOffset> _enabledAt = [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -72,7 +94,15 @@ internal sealed partial class ConnectorDispatcher(
         {
             try
             {
-                foreach (var tenant in checkpoints.Tenants())
+                foreach (var channel in active)
+                {
+                    if (!_enabledAt.ContainsKey(channel.Name))
+                    {
+                        _enabledAt[channel.Name] = await checkpoints.EnabledAtAsync(channel.Name, time.GetUtcNow(), stoppingToken);
+                    }
+                }
+
+                foreach (var tenant in await checkpoints.TenantsAsync(stoppingToken))
                 {
                     foreach (var channel in active)
                     {
@@ -96,32 +126,45 @@ internal sealed partial class ConnectorDispatcher(
 
     private async Task PumpAsync(string tenant, IConnectorChannel channel, CancellationToken cancellationToken)
     {
-        var key = (tenant, channel.Name);
-        if (_failures.TryGetValue(key, out var failure) && failure.NextAt > time.GetUtcNow())
+        await using var lease = await checkpoints.ClaimAsync(tenant, channel.Name, time.GetUtcNow(), cancellationToken);
+        if (lease is null)
         {
             return;
         }
 
-        var checkpoint = checkpoints.Get(tenant, channel.Name);
+        var enabledAt = _enabledAt[channel.Name];
+        var checkpoint = lease.Progress.Checkpoint;
+        var failed = lease.Progress.FailedAttempts;
+        var saved = checkpoint;
         foreach (var e in await outbox.ReadAfterAsync(tenant, checkpoint, BatchSize, cancellationToken))
         {
-            if (channel.Wants(e.Type))
+            if (channel.Wants(e.Type) && e.OccurredAt >= enabledAt)
             {
                 var (sent, error) = await channel.SendAsync(e, cancellationToken);
                 if (!sent)
                 {
-                    var failed = failure.Failed + 1;
-                    _failures[key] = (failed, time.GetUtcNow() + Backoff(failed));
+                    failed++;
+                    await checkpoints.SaveAsync(tenant, channel.Name, new ConnectorProgress(checkpoint, failed, time.GetUtcNow() + Backoff(failed)),
+                        cancellationToken);
                     LogSendFailed(channel.Name, tenant, e.RmaId, e.Seq, failed, error);
                     return;
                 }
 
-                _failures.Remove(key);
-                failure = default;
+                // Stored at once: after a restart this event is not sent again.
+                failed = 0;
+                checkpoint = e.Position;
+                await checkpoints.SaveAsync(tenant, channel.Name, new ConnectorProgress(checkpoint, 0, DateTimeOffset.MinValue), cancellationToken);
+                saved = checkpoint;
+                continue;
             }
 
             checkpoint = e.Position;
-            checkpoints.Set(tenant, channel.Name, checkpoint);
+        }
+
+        // Events the channel does not want: only the checkpoint moves.
+        if (checkpoint != saved)
+        {
+            await checkpoints.SaveAsync(tenant, channel.Name, new ConnectorProgress(checkpoint, failed, DateTimeOffset.MinValue), cancellationToken);
         }
     }
 

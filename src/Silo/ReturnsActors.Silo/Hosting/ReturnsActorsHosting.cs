@@ -86,7 +86,6 @@ internal static partial class ReturnsActorsHosting
             services.AddSingleton<IWebhookSubscriptionStore>(sp => sp.GetRequiredService<InMemoryWebhookStore>());
             services.AddSingleton<IWebhookOutbox>(sp => sp.GetRequiredService<InMemoryWebhookStore>());
             services.AddSingleton<IConnectorCheckpoints, InMemoryConnectorCheckpoints>();
-            services.AddHostedService<ConnectorDispatcher>();
         }
         else
         {
@@ -103,6 +102,7 @@ internal static partial class ReturnsActorsHosting
             services.AddSingleton<PostgresWebhookStore>();
             services.AddSingleton<IWebhookSubscriptionStore>(sp => sp.GetRequiredService<PostgresWebhookStore>());
             services.AddSingleton<IWebhookOutbox>(sp => sp.GetRequiredService<PostgresWebhookStore>());
+            services.AddSingleton<IConnectorCheckpoints, PostgresConnectorCheckpoints>();
             services.AddSingleton(new RedisConnection(settings.Redis.ConnectionString!));
             health.AddCheck<PostgresHealthCheck>("postgres", HealthStatus.Unhealthy, [ReadyTag], TimeSpan.FromSeconds(5));
             health.AddCheck<RedisHealthCheck>("redis", HealthStatus.Unhealthy, [ReadyTag], TimeSpan.FromSeconds(5));
@@ -120,7 +120,8 @@ internal static partial class ReturnsActorsHosting
             .ConfigurePrimaryHttpMessageHandler(() => SsrfGuard.CreateHandler(settings.Webhooks.AllowLoopback));
         services.AddHostedService<WebhookDispatcher>();
 
-        // Outbound connectors (Embedded only so far: Cluster has no durable connector checkpoints yet).
+        // Outbound connectors: in order per (tenant, channel), checkpointed (PostgreSQL in Cluster, V0012), retried with backoff.
+        services.AddHostedService<ConnectorDispatcher>();
         if (!string.IsNullOrWhiteSpace(settings.Notifications.Smtp.Host))
         {
             var smtp = settings.Notifications.Smtp;

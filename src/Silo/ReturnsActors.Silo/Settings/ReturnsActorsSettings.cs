@@ -340,9 +340,9 @@ internal static class SettingsLoader
         if (!string.IsNullOrWhiteSpace(s.Notifications.Smtp.Host))
         {
             Require(s.Notifications.Smtp.Port is >= 1 and <= 65535, $"{P}:Notifications:Smtp:Port", "is not a TCP port (1-65535)");
-            Require(MimeKit.MailboxAddress.TryParse(s.Notifications.Smtp.From, out _), $"{P}:Notifications:Smtp:From",
+            Require(IsEmailAddress(s.Notifications.Smtp.From), $"{P}:Notifications:Smtp:From",
                 "must be an email address when Notifications:Smtp:Host is set");
-            Require(MimeKit.MailboxAddress.TryParse(s.Notifications.Recipient, out _), $"{P}:Notifications:Recipient",
+            Require(IsEmailAddress(s.Notifications.Recipient), $"{P}:Notifications:Recipient",
                 "must be an email address when Notifications:Smtp:Host is set");
             Require(s.Notifications.Language is "en" or "de", $"{P}:Notifications:Language", "must be en or de");
         }
@@ -387,6 +387,9 @@ internal static class SettingsLoader
 
     private static void RequirePort(int port, string key) =>
         Require(port is > 0 and < 65536, key, $"{port} is not a TCP port (1-65535)");
+
+    private static bool IsEmailAddress(string value) =>
+        MimeKit.MailboxAddress.TryParse(value, out var address) && address.Address.Contains('@', StringComparison.Ordinal) && !address.Address.EndsWith('@');
 
     private static void Require(bool condition, string key, string problem)
     {
