@@ -65,7 +65,7 @@ public sealed class EmailNotificationTests(EmailSilo emailSilo) : IClassFixture<
 
         await WebhookDeliveryTests.WaitUntilAsync(() => Task.FromResult(store.Messages.Count >= types.Count));
         await Task.Delay(1000);
-        var mails = store.Messages.ToList();
+        var mails = store.Messages.Where(m => (m.Subject ?? "").Contains("R-1", StringComparison.Ordinal)).ToList();
         Assert.True(store.Rejected >= 2);
         Assert.Equal(types.Count, mails.Count);
         Assert.Equal(mails.Count, mails.Select(m => m.MessageId).Distinct().Count());
@@ -77,6 +77,40 @@ public sealed class EmailNotificationTests(EmailSilo emailSilo) : IClassFixture<
         {
             Assert.Single(mails, m => m.Subject == "Ihre Retoure R-1 ist genehmigt");
         }
+    }
+
+    [Fact]
+    public async Task ATenantsTemplateOverride_IsUsedForItsMails_AndIsItsOwn()
+    {
+        using var http = new HttpClient { BaseAddress = emailSilo.Silo.Http.BaseAddress };
+        http.DefaultRequestHeaders.Add("X-Api-Key", EmbeddedApiSilo.AdminKey);
+        http.DefaultRequestHeaders.Add("X-Tenant-Id", ApiRequests.NewTenantId());
+        using (var bad = await http.PutAsJsonAsync("/v1/notifications/templates/fr/label.created", new { subject = "x", body = "y" }))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.UnprocessableEntity, bad.StatusCode);
+        }
+
+        using (var put = await http.PutAsJsonAsync("/v1/notifications/templates/de/label.created",
+            new { subject = "Etikett {rmaId} von Muster GmbH", body = "Paket mit {carrier} senden: {trackingNumber}" }))
+        {
+            Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
+        }
+
+        using (var other = new HttpClient { BaseAddress = emailSilo.Silo.Http.BaseAddress })
+        {
+            other.DefaultRequestHeaders.Add("X-Api-Key", EmbeddedApiSilo.AdminKey);
+            other.DefaultRequestHeaders.Add("X-Tenant-Id", ApiRequests.NewTenantId());
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, (await other.GetAsync("/v1/notifications/templates/de/label.created")).StatusCode);
+        }
+
+        await using var sink = SmtpSink.Start(emailSilo.SmtpPort);
+        await WebhookDeliveryTests.LoadOrderAsync(http);
+        await WebhookDeliveryTests.CreateRmaAsync(http, "R-7");
+        (await http.PostAsJsonAsync("/v1/rmas/R-7/label", new { carrier = "DHL", trackingNumber = "JJD7" })).EnsureSuccessStatusCode();
+        await WebhookDeliveryTests.WaitUntilAsync(() => Task.FromResult(sink.Store.Messages.Any(m => (m.Subject ?? "").Contains("R-7", StringComparison.Ordinal)
+            && (m.Subject ?? "").Contains("Etikett", StringComparison.Ordinal))));
+        var mail = Assert.Single(sink.Store.Messages, m => m.Subject == "Etikett R-7 von Muster GmbH");
+        Assert.Contains("Paket mit DHL senden: JJD7", mail.TextBody, StringComparison.Ordinal);
     }
 }
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;
+using ReturnsActors.Api.Notifications;
 using ReturnsActors.Silo.Webhooks;
 
 namespace ReturnsActors.Silo.Connectors;
@@ -83,7 +84,7 @@ internal static class EmailTemplates
 
 /// <summary>Mails the customer at each milestone through SMTP (MailKit). The Message-Id is stable per (tenant, return, seq), so a
 /// mail sent again after a crash between the server's accept and the checkpoint can be recognised as the same one.</summary>
-internal sealed class EmailNotificationChannel(EmailNotificationOptions options) : IConnectorChannel
+internal sealed class EmailNotificationChannel(EmailNotificationOptions options, INotificationTemplateStore overrides) : IConnectorChannel
 {
     public string Name => "email";
 
@@ -91,7 +92,9 @@ internal sealed class EmailNotificationChannel(EmailNotificationOptions options)
 
     public async Task<(bool Sent, string? Error)> SendAsync(WebhookEvent e, CancellationToken cancellationToken)
     {
-        var template = EmailTemplates.Find(options.Language, e.Type);
+        var template = await overrides.GetAsync(e.TenantId, options.Language, e.Type, cancellationToken) is { Subject: { } subject, Body: { } body }
+            ? new EmailTemplate(subject, body)
+            : EmailTemplates.Find(options.Language, e.Type);
         if (template is null)
         {
             return (true, null);

@@ -13,6 +13,7 @@ using ReturnsActors.Api.Auth;
 using ReturnsActors.Api.DeadLetters;
 using ReturnsActors.Api.Idempotency;
 using ReturnsActors.Api.Ingest;
+using ReturnsActors.Api.Notifications;
 using ReturnsActors.Api.Webhooks;
 using ReturnsActors.Grains;
 using ReturnsActors.Grains.Orders;
@@ -86,6 +87,7 @@ internal static partial class ReturnsActorsHosting
             services.AddSingleton<IWebhookSubscriptionStore>(sp => sp.GetRequiredService<InMemoryWebhookStore>());
             services.AddSingleton<IWebhookOutbox>(sp => sp.GetRequiredService<InMemoryWebhookStore>());
             services.AddSingleton<IConnectorCheckpoints, InMemoryConnectorCheckpoints>();
+            services.AddSingleton<INotificationTemplateStore, InMemoryNotificationTemplateStore>();
         }
         else
         {
@@ -103,6 +105,7 @@ internal static partial class ReturnsActorsHosting
             services.AddSingleton<IWebhookSubscriptionStore>(sp => sp.GetRequiredService<PostgresWebhookStore>());
             services.AddSingleton<IWebhookOutbox>(sp => sp.GetRequiredService<PostgresWebhookStore>());
             services.AddSingleton<IConnectorCheckpoints, PostgresConnectorCheckpoints>();
+            services.AddSingleton<INotificationTemplateStore, PostgresNotificationTemplateStore>();
             services.AddSingleton(new RedisConnection(settings.Redis.ConnectionString!));
             health.AddCheck<PostgresHealthCheck>("postgres", HealthStatus.Unhealthy, [ReadyTag], TimeSpan.FromSeconds(5));
             health.AddCheck<RedisHealthCheck>("redis", HealthStatus.Unhealthy, [ReadyTag], TimeSpan.FromSeconds(5));
@@ -125,8 +128,8 @@ internal static partial class ReturnsActorsHosting
         if (!string.IsNullOrWhiteSpace(settings.Notifications.Smtp.Host))
         {
             var smtp = settings.Notifications.Smtp;
-            services.AddSingleton<IConnectorChannel>(new EmailNotificationChannel(new EmailNotificationOptions(
-                smtp.Host, smtp.Port, smtp.UseTls, smtp.From, settings.Notifications.Recipient, settings.Notifications.Language)));
+            var email = new EmailNotificationOptions(smtp.Host, smtp.Port, smtp.UseTls, smtp.From, settings.Notifications.Recipient, settings.Notifications.Language);
+            services.AddSingleton<IConnectorChannel>(sp => new EmailNotificationChannel(email, sp.GetRequiredService<INotificationTemplateStore>()));
         }
 
         if (!string.IsNullOrWhiteSpace(settings.Connectors.Erp.Url))

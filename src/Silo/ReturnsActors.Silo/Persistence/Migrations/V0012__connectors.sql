@@ -21,3 +21,15 @@ CREATE TABLE IF NOT EXISTS connector_channels
     enabled_at timestamptz NOT NULL,
     CONSTRAINT connector_channels_pk PRIMARY KEY (channel)
 );
+
+-- Tenants' own email templates per language and milestone (PUT /v1/notifications/templates/{language}/{eventType}).
+CREATE TABLE IF NOT EXISTS notification_templates
+(
+    tenant_id  text        NOT NULL,
+    language   text        NOT NULL,
+    event_type text        NOT NULL,
+    subject    text        NOT NULL,
+    body       text        NOT NULL,
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT notification_templates_pk PRIMARY KEY (tenant_id, language, event_type)
+);
