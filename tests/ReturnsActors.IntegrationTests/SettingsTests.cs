@@ -26,6 +26,28 @@ public sealed class SettingsTests
         Assert.Contains(named, line);
     }
 
+    [Theory]
+    [InlineData("Notifications:Smtp:From", "not-an-address", "ReturnsActors:Notifications:Smtp:From")]
+    [InlineData("Notifications:Smtp:Port", "0", "ReturnsActors:Notifications:Smtp:Port")]
+    [InlineData("Notifications:Language", "fr", "ReturnsActors:Notifications:Language")]
+    [InlineData("Connectors:Erp:Url", "ftp://erp.example/credit-memos", "ReturnsActors:Connectors:Erp:Url")]
+    public async Task BadConnectorSetting_StopsTheSilo_NamingIt(string key, string value, string named)
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["Notifications:Smtp:Host"] = "127.0.0.1",
+            ["Notifications:Smtp:From"] = "returns@shop.example",
+            ["Notifications:Recipient"] = "customer@example.org",
+            [key] = value,
+        };
+        await using var silo = SiloProcess.Start(settings);
+
+        Assert.True(await silo.WaitForExitAsync(TimeSpan.FromSeconds(30)), "the silo kept running with a bad setting");
+        Assert.Equal(2, silo.ExitCode);
+        var line = Assert.Single(silo.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(named, line);
+    }
+
     [Fact]
     public async Task ClusterProfile_WithoutPostgres_StopsTheSilo_NamingTheConnectionString()
     {

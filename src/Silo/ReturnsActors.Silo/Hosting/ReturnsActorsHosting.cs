@@ -13,6 +13,7 @@ using ReturnsActors.Api.Auth;
 using ReturnsActors.Api.DeadLetters;
 using ReturnsActors.Api.Idempotency;
 using ReturnsActors.Api.Ingest;
+using ReturnsActors.Api.Notifications;
 using ReturnsActors.Api.Webhooks;
 using ReturnsActors.Grains;
 using ReturnsActors.Grains.Orders;
@@ -23,6 +24,7 @@ using ReturnsActors.Silo.Observability;
 using ReturnsActors.Silo.Persistence;
 using ReturnsActors.Silo.Projections;
 using ReturnsActors.Silo.Settings;
+using ReturnsActors.Silo.Connectors;
 using ReturnsActors.Silo.Webhooks;
 
 namespace ReturnsActors.Silo.Hosting;
@@ -84,6 +86,8 @@ internal static partial class ReturnsActorsHosting
             services.AddSingleton<InMemoryWebhookStore>();
             services.AddSingleton<IWebhookSubscriptionStore>(sp => sp.GetRequiredService<InMemoryWebhookStore>());
             services.AddSingleton<IWebhookOutbox>(sp => sp.GetRequiredService<InMemoryWebhookStore>());
+            services.AddSingleton<IConnectorCheckpoints, InMemoryConnectorCheckpoints>();
+            services.AddSingleton<INotificationTemplateStore, InMemoryNotificationTemplateStore>();
         }
         else
         {
@@ -100,6 +104,8 @@ internal static partial class ReturnsActorsHosting
             services.AddSingleton<PostgresWebhookStore>();
             services.AddSingleton<IWebhookSubscriptionStore>(sp => sp.GetRequiredService<PostgresWebhookStore>());
             services.AddSingleton<IWebhookOutbox>(sp => sp.GetRequiredService<PostgresWebhookStore>());
+            services.AddSingleton<IConnectorCheckpoints, PostgresConnectorCheckpoints>();
+            services.AddSingleton<INotificationTemplateStore, PostgresNotificationTemplateStore>();
             services.AddSingleton(new RedisConnection(settings.Redis.ConnectionString!));
             health.AddCheck<PostgresHealthCheck>("postgres", HealthStatus.Unhealthy, [ReadyTag], TimeSpan.FromSeconds(5));
             health.AddCheck<RedisHealthCheck>("redis", HealthStatus.Unhealthy, [ReadyTag], TimeSpan.FromSeconds(5));
@@ -116,6 +122,36 @@ internal static partial class ReturnsActorsHosting
         services.AddHttpClient<WebhookSender>(c => c.Timeout = TimeSpan.FromSeconds(settings.Webhooks.TimeoutSeconds))
             .ConfigurePrimaryHttpMessageHandler(() => SsrfGuard.CreateHandler(settings.Webhooks.AllowLoopback));
         services.AddHostedService<WebhookDispatcher>();
+
+        // Outbound connectors: in order per (tenant, channel), checkpointed (PostgreSQL in Cluster, V0012), retried with backoff.
+        services.AddHostedService<ConnectorDispatcher>();
+        if (!string.IsNullOrWhiteSpace(settings.Notifications.Smtp.Host))
+        {
+            var smtp = settings.Notifications.Smtp;
+            var email = new EmailNotificationOptions(smtp.Host, smtp.Port, smtp.UseTls, smtp.From, settings.Notifications.Recipient, settings.Notifications.Language);
+            services.AddSingleton<IConnectorChannel>(sp => new EmailNotificationChannel(email, sp.GetRequiredService<INotificationTemplateStore>()));
+        }
+
+        if (!string.IsNullOrWhiteSpace(settings.Connectors.Erp.Url))
+        {
+            var erp = settings.Connectors.Erp;
+            services.AddSingleton(new ErpConnectorOptions(new Uri(erp.Url), erp.ApiKey));
+            services.AddHttpClient<ErpConnector>().AddStandardResilienceHandler(o =>
+            {
+                var attempt = TimeSpan.FromSeconds(erp.TimeoutSeconds);
+                var delay = TimeSpan.FromMilliseconds(erp.RetryDelayMilliseconds);
+                o.AttemptTimeout.Timeout = attempt;
+                o.Retry.MaxRetryAttempts = Math.Max(erp.Retries, 1);
+                o.Retry.ShouldHandle = erp.Retries == 0 ? _ => ValueTask.FromResult(false) : o.Retry.ShouldHandle;
+                o.Retry.Delay = delay;
+                o.Retry.MaxDelay = delay * 8;
+                o.Retry.UseJitter = true;
+                o.Retry.BackoffType = Polly.DelayBackoffType.Exponential;
+                o.TotalRequestTimeout.Timeout = attempt * (erp.Retries + 1) + delay * 8 * (erp.Retries + 1);
+                o.CircuitBreaker.SamplingDuration = attempt * 2 > TimeSpan.FromSeconds(30) ? attempt * 2 : TimeSpan.FromSeconds(30);
+            });
+            services.AddSingleton<IConnectorChannel>(sp => sp.GetRequiredService<ErpConnector>());
+        }
         services.AddHostedService<RmaProjector>();
         services.AddHostedService<BusinessMetricsSampler>();
         builder.AddReturnsTelemetry(settings);

@@ -35,6 +35,8 @@ public sealed class ReturnsActorsSettings
     public IdempotencySettings Idempotency { get; set; } = new();
     public IngestSettings Ingest { get; set; } = new();
     public WebhookSettings Webhooks { get; set; } = new();
+    public NotificationSettings Notifications { get; set; } = new();
+    public ConnectorSettings Connectors { get; set; } = new();
 }
 
 public sealed class SiloSettings
@@ -154,6 +156,58 @@ public sealed class IngestSettings
 
     /// <summary>How far a partner's signed timestamp may be from now, in seconds.</summary>
     public int SignatureToleranceSeconds { get; set; } = 300;
+}
+
+/// <summary>Outbound connectors to partner systems.</summary>
+public sealed class ConnectorSettings
+{
+    public ErpSettings Erp { get; set; } = new();
+}
+
+/// <summary>ERP credit-memo / refund posting on <c>settlement.requested</c>; off while <c>Url</c> is empty.</summary>
+public sealed class ErpSettings
+{
+    /// <summary>The absolute http(s) URL settlement requests are POSTed to; empty: off.</summary>
+    public string Url { get; set; } = "";
+
+    /// <summary>Sent as <c>X-Api-Key</c> when set.</summary>
+    public string ApiKey { get; set; } = "";
+
+    /// <summary>How long one attempt may take.</summary>
+    public int TimeoutSeconds { get; set; } = 10;
+
+    /// <summary>Quick retries inside one send (exponential, with jitter); after them the connector retries durably.</summary>
+    public int Retries { get; set; } = 3;
+
+    /// <summary>The first quick-retry delay.</summary>
+    public int RetryDelayMilliseconds { get; set; } = 2000;
+}
+
+/// <summary>Customer notifications by email at each milestone; off while <c>Smtp:Host</c> is empty.</summary>
+public sealed class NotificationSettings
+{
+    public SmtpSettings Smtp { get; set; } = new();
+
+    /// <summary>Who gets the mails: the order does not carry a customer address yet, so one recipient for every tenant.</summary>
+    public string Recipient { get; set; } = "";
+
+    /// <summary>The template language: <c>en</c> or <c>de</c>.</summary>
+    public string Language { get; set; } = "en";
+}
+
+/// <summary>The SMTP server notifications go through.</summary>
+public sealed class SmtpSettings
+{
+    /// <summary>Empty: notifications are off.</summary>
+    public string Host { get; set; } = "";
+
+    public int Port { get; set; } = 25;
+
+    /// <summary>The sender address.</summary>
+    public string From { get; set; } = "";
+
+    /// <summary>Require STARTTLS.</summary>
+    public bool UseTls { get; set; }
 }
 
 /// <summary>Outbound webhooks (<c>/v1/webhook-subscriptions</c>).</summary>
@@ -283,6 +337,25 @@ internal static class SettingsLoader
             $"{P}:Webhooks:RetryMaxSeconds", "must be between 1 and 86400 and not below Webhooks:RetryBaseMilliseconds");
         Require(s.Webhooks.TimeoutSeconds is >= 1 and <= 60, $"{P}:Webhooks:TimeoutSeconds", "must be between 1 and 60");
         Require(s.Webhooks.PollMilliseconds is >= 50 and <= 60_000, $"{P}:Webhooks:PollMilliseconds", "must be between 50 and 60000");
+        if (!string.IsNullOrWhiteSpace(s.Notifications.Smtp.Host))
+        {
+            Require(s.Notifications.Smtp.Port is >= 1 and <= 65535, $"{P}:Notifications:Smtp:Port", "is not a TCP port (1-65535)");
+            Require(IsEmailAddress(s.Notifications.Smtp.From), $"{P}:Notifications:Smtp:From",
+                "must be an email address when Notifications:Smtp:Host is set");
+            Require(IsEmailAddress(s.Notifications.Recipient), $"{P}:Notifications:Recipient",
+                "must be an email address when Notifications:Smtp:Host is set");
+            Require(s.Notifications.Language is "en" or "de", $"{P}:Notifications:Language", "must be en or de");
+        }
+
+        if (!string.IsNullOrWhiteSpace(s.Connectors.Erp.Url))
+        {
+            Require(Uri.TryCreate(s.Connectors.Erp.Url, UriKind.Absolute, out var erp) && (erp.Scheme == Uri.UriSchemeHttps || erp.Scheme == Uri.UriSchemeHttp),
+                $"{P}:Connectors:Erp:Url", "must be an absolute http or https URL");
+            Require(s.Connectors.Erp.TimeoutSeconds is >= 1 and <= 120, $"{P}:Connectors:Erp:TimeoutSeconds", "must be between 1 and 120");
+            Require(s.Connectors.Erp.Retries is >= 0 and <= 10, $"{P}:Connectors:Erp:Retries", "must be between 0 and 10");
+            Require(s.Connectors.Erp.RetryDelayMilliseconds is >= 10 and <= 60_000, $"{P}:Connectors:Erp:RetryDelayMilliseconds",
+                "must be between 10 and 60000");
+        }
     }
 
     private static void ValidateJwt(JwtSettings jwt, string prefix)
@@ -314,6 +387,9 @@ internal static class SettingsLoader
 
     private static void RequirePort(int port, string key) =>
         Require(port is > 0 and < 65536, key, $"{port} is not a TCP port (1-65535)");
+
+    private static bool IsEmailAddress(string value) =>
+        MimeKit.MailboxAddress.TryParse(value, out var address) && address.Address.Contains('@', StringComparison.Ordinal) && !address.Address.EndsWith('@');
 
     private static void Require(bool condition, string key, string problem)
     {

@@ -59,6 +59,15 @@ internal sealed class InMemoryWebhookStore(TimeProvider time) : IWebhookSubscrip
         }
     }
 
+    /// <summary>Tenants with events in the journal (for the outbound connectors).</summary>
+    public IReadOnlyList<string> Tenants()
+    {
+        lock (_gate)
+        {
+            return _journal.Select(e => e.TenantId).Distinct().ToList();
+        }
+    }
+
     public Task CreateAsync(WebhookSubscription subscription, string secret, CancellationToken cancellationToken)
     {
         lock (_gate)
