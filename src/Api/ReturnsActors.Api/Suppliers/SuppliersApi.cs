@@ -41,41 +41,17 @@ internal static class SuppliersApi
         return group;
     }
 
-    private static async Task<Results<Created<SupplierView>, Ok<SupplierView>, ProblemHttpResult>> PutAsync(
-        string supplierId, SupplierRequest request, HttpContext http, IGrainFactory grains)
-    {
-        if (CallerTenant.Resolve(http) is not { } tenant)
+    private static Task<Results<Created<SupplierView>, Ok<SupplierView>, ProblemHttpResult>> PutAsync(
+        string supplierId, SupplierRequest request, HttpContext http, IGrainFactory grains) =>
+        CallerTenant.RegisterAsync<SupplierView>(http, supplierId, "supplierId", $"/v1/suppliers/{supplierId}", async key =>
         {
-            return CallerTenant.Missing();
-        }
+            var result = await grains.GetGrain<ISupplierGrain>(key).RegisterAsync(
+                new RegisterSupplier(request.Name ?? "", request.Currency ?? "", request.AllowanceCap, request.ConsolidationWindowDays, request.AckSlaHours));
+            return (result.Supplier, result.Rejection, result.Created);
+        });
 
-        if (!CallerTenant.IsValidId(supplierId))
-        {
-            return RejectionResults.Invalid("supplierId", "2 to 63 lower-case letters, digits or '-'.");
-        }
-
-        var result = await grains.GetGrain<ISupplierGrain>($"{tenant}/{supplierId}").RegisterAsync(
-            new RegisterSupplier(request.Name ?? "", request.Currency ?? "", request.AllowanceCap, request.ConsolidationWindowDays, request.AckSlaHours));
-        if (result.Rejection is { } rejection)
-        {
-            return rejection.ToProblem();
-        }
-
-        return result.Created
-            ? TypedResults.Created($"/v1/suppliers/{supplierId}", result.Supplier!)
-            : TypedResults.Ok(result.Supplier!);
-    }
-
-    private static async Task<Results<Ok<SupplierView>, NotFound, ProblemHttpResult>> GetAsync(string supplierId, HttpContext http, IGrainFactory grains)
-    {
-        if (CallerTenant.Resolve(http) is not { } tenant)
-        {
-            return CallerTenant.Missing();
-        }
-
-        var view = CallerTenant.IsValidId(supplierId) ? await grains.GetGrain<ISupplierGrain>($"{tenant}/{supplierId}").GetAsync() : null;
-        return view is null ? TypedResults.NotFound() : TypedResults.Ok(view);
-    }
+    private static Task<Results<Ok<SupplierView>, NotFound, ProblemHttpResult>> GetAsync(string supplierId, HttpContext http, IGrainFactory grains) =>
+        CallerTenant.ReadAsync(http, supplierId, key => grains.GetGrain<ISupplierGrain>(key).GetAsync());
 
     private static async Task<Results<Ok<IReadOnlyList<SupplierView>>, ProblemHttpResult>> ListAsync(HttpContext http, IGrainFactory grains)
     {

@@ -42,43 +42,19 @@ internal static class WarehousesApi
         return group;
     }
 
-    private static async Task<Results<Created<WarehouseView>, Ok<WarehouseView>, ProblemHttpResult>> PutAsync(
-        string warehouseId, WarehouseRequest request, HttpContext http, IGrainFactory grains)
-    {
-        if (CallerTenant.Resolve(http) is not { } tenant)
+    private static Task<Results<Created<WarehouseView>, Ok<WarehouseView>, ProblemHttpResult>> PutAsync(
+        string warehouseId, WarehouseRequest request, HttpContext http, IGrainFactory grains) =>
+        CallerTenant.RegisterAsync<WarehouseView>(http, warehouseId, "warehouseId", $"/v1/warehouses/{warehouseId}", async key =>
         {
-            return CallerTenant.Missing();
-        }
+            var result = await grains.GetGrain<IWarehouseGrain>(key).RegisterAsync(new RegisterWarehouse(
+                request.Name ?? "", request.Regions ?? [], request.Categories ?? [], request.Grading, request.Refurbishment,
+                request.DailyCapacityUnits, request.CostPerUnit, request.BacklogWarningUnits, request.BacklogBreachUnits,
+                request.BacklogWarningHours, request.BacklogBreachHours));
+            return (result.Warehouse, result.Rejection, result.Created);
+        });
 
-        if (!CallerTenant.IsValidId(warehouseId))
-        {
-            return RejectionResults.Invalid("warehouseId", "2 to 63 lower-case letters, digits or '-'.");
-        }
-
-        var result = await grains.GetGrain<IWarehouseGrain>($"{tenant}/{warehouseId}").RegisterAsync(new RegisterWarehouse(
-            request.Name ?? "", request.Regions ?? [], request.Categories ?? [], request.Grading, request.Refurbishment,
-            request.DailyCapacityUnits, request.CostPerUnit, request.BacklogWarningUnits, request.BacklogBreachUnits,
-            request.BacklogWarningHours, request.BacklogBreachHours));
-        if (result.Rejection is { } rejection)
-        {
-            return rejection.ToProblem();
-        }
-
-        return result.Created
-            ? TypedResults.Created($"/v1/warehouses/{warehouseId}", result.Warehouse!)
-            : TypedResults.Ok(result.Warehouse!);
-    }
-
-    private static async Task<Results<Ok<WarehouseView>, NotFound, ProblemHttpResult>> GetAsync(string warehouseId, HttpContext http, IGrainFactory grains)
-    {
-        if (CallerTenant.Resolve(http) is not { } tenant)
-        {
-            return CallerTenant.Missing();
-        }
-
-        var view = CallerTenant.IsValidId(warehouseId) ? await grains.GetGrain<IWarehouseGrain>($"{tenant}/{warehouseId}").GetAsync() : null;
-        return view is null ? TypedResults.NotFound() : TypedResults.Ok(view);
-    }
+    private static Task<Results<Ok<WarehouseView>, NotFound, ProblemHttpResult>> GetAsync(string warehouseId, HttpContext http, IGrainFactory grains) =>
+        CallerTenant.ReadAsync(http, warehouseId, key => grains.GetGrain<IWarehouseGrain>(key).GetAsync());
 
     private static async Task<Results<Ok<IReadOnlyList<WarehouseView>>, ProblemHttpResult>> ListAsync(HttpContext http, IGrainFactory grains)
     {
