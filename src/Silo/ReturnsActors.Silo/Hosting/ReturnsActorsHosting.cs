@@ -76,82 +76,9 @@ internal static partial class ReturnsActorsHosting
         var health = services.AddHealthChecks()
             .Add(new HealthCheckRegistration("silo", sp => sp.GetRequiredService<ReadinessGate>(), HealthStatus.Unhealthy, [ReadyTag]));
 
-        if (settings.Profile == HostingProfile.Embedded)
-        {
-            services.AddSingleton<IOrderCatalog, InMemoryOrderCatalog>();
-            services.AddSingleton<ChannelRmaChangeFeed>();
-            services.AddSingleton<IRmaChangeFeed>(sp => sp.GetRequiredService<ChannelRmaChangeFeed>());
-            services.AddSingleton<IRmaEventLog, NotifyingRmaEventLog>();
-            services.AddSingleton<IRmaReadModel, InMemoryRmaReadModel>();
-            services.AddSingleton<InMemoryWebhookStore>();
-            services.AddSingleton<IWebhookSubscriptionStore>(sp => sp.GetRequiredService<InMemoryWebhookStore>());
-            services.AddSingleton<IWebhookOutbox>(sp => sp.GetRequiredService<InMemoryWebhookStore>());
-            services.AddSingleton<IConnectorCheckpoints, InMemoryConnectorCheckpoints>();
-            services.AddSingleton<INotificationTemplateStore, InMemoryNotificationTemplateStore>();
-        }
-        else
-        {
-            services.AddSingleton(_ => NpgsqlDataSource.Create(settings.Postgres.ConnectionString!));
-            services.AddSingleton<SchemaMigrator>();
-            services.AddSingleton<PostgresOrderSource>();
-            services.AddSingleton<IOrderSource>(sp => sp.GetRequiredService<PostgresOrderSource>());
-            services.AddSingleton<IOrderCatalog>(sp => sp.GetRequiredService<PostgresOrderSource>());
-            services.AddSingleton<PostgresRmaEventLog>();
-            services.AddSingleton<IRmaEventLog>(sp => sp.GetRequiredService<PostgresRmaEventLog>());
-            services.AddSingleton<IRmaEventQuery>(sp => sp.GetRequiredService<PostgresRmaEventLog>());
-            services.AddSingleton<IRmaChangeFeed, PostgresRmaChangeFeed>();
-            services.AddSingleton<IRmaReadModel, PostgresRmaReadModel>();
-            services.AddSingleton<PostgresWebhookStore>();
-            services.AddSingleton<IWebhookSubscriptionStore>(sp => sp.GetRequiredService<PostgresWebhookStore>());
-            services.AddSingleton<IWebhookOutbox>(sp => sp.GetRequiredService<PostgresWebhookStore>());
-            services.AddSingleton<IConnectorCheckpoints, PostgresConnectorCheckpoints>();
-            services.AddSingleton<INotificationTemplateStore, PostgresNotificationTemplateStore>();
-            services.AddSingleton(new RedisConnection(settings.Redis.ConnectionString!));
-            health.AddCheck<PostgresHealthCheck>("postgres", HealthStatus.Unhealthy, [ReadyTag], TimeSpan.FromSeconds(5));
-            health.AddCheck<RedisHealthCheck>("redis", HealthStatus.Unhealthy, [ReadyTag], TimeSpan.FromSeconds(5));
-        }
-
-        // Outbound webhooks: signed, in order per subscription, through the SSRF guard (no redirects).
-        services.AddSingleton(new WebhookApiOptions
-        {
-            AllowLoopback = settings.Webhooks.AllowLoopback,
-            RotationOverlap = TimeSpan.FromHours(settings.Webhooks.RotationOverlapHours),
-        });
-        services.AddSingleton(new WebhookDeliveryOptions(TimeSpan.FromMilliseconds(settings.Webhooks.RetryBaseMilliseconds),
-            TimeSpan.FromSeconds(settings.Webhooks.RetryMaxSeconds), TimeSpan.FromMilliseconds(settings.Webhooks.PollMilliseconds)));
-        services.AddHttpClient<WebhookSender>(c => c.Timeout = TimeSpan.FromSeconds(settings.Webhooks.TimeoutSeconds))
-            .ConfigurePrimaryHttpMessageHandler(() => SsrfGuard.CreateHandler(settings.Webhooks.AllowLoopback));
-        services.AddHostedService<WebhookDispatcher>();
-
-        // Outbound connectors: in order per (tenant, channel), checkpointed (PostgreSQL in Cluster, V0012), retried with backoff.
-        services.AddHostedService<ConnectorDispatcher>();
-        if (!string.IsNullOrWhiteSpace(settings.Notifications.Smtp.Host))
-        {
-            var smtp = settings.Notifications.Smtp;
-            var email = new EmailNotificationOptions(smtp.Host, smtp.Port, smtp.UseTls, smtp.From, settings.Notifications.Recipient, settings.Notifications.Language);
-            services.AddSingleton<IConnectorChannel>(sp => new EmailNotificationChannel(email, sp.GetRequiredService<INotificationTemplateStore>()));
-        }
-
-        if (!string.IsNullOrWhiteSpace(settings.Connectors.Erp.Url))
-        {
-            var erp = settings.Connectors.Erp;
-            services.AddSingleton(new ErpConnectorOptions(new Uri(erp.Url), erp.ApiKey));
-            services.AddHttpClient<ErpConnector>().AddStandardResilienceHandler(o =>
-            {
-                var attempt = TimeSpan.FromSeconds(erp.TimeoutSeconds);
-                var delay = TimeSpan.FromMilliseconds(erp.RetryDelayMilliseconds);
-                o.AttemptTimeout.Timeout = attempt;
-                o.Retry.MaxRetryAttempts = Math.Max(erp.Retries, 1);
-                o.Retry.ShouldHandle = erp.Retries == 0 ? _ => ValueTask.FromResult(false) : o.Retry.ShouldHandle;
-                o.Retry.Delay = delay;
-                o.Retry.MaxDelay = delay * 8;
-                o.Retry.UseJitter = true;
-                o.Retry.BackoffType = Polly.DelayBackoffType.Exponential;
-                o.TotalRequestTimeout.Timeout = attempt * (erp.Retries + 1) + delay * 8 * (erp.Retries + 1);
-                o.CircuitBreaker.SamplingDuration = attempt * 2 > TimeSpan.FromSeconds(30) ? attempt * 2 : TimeSpan.FromSeconds(30);
-            });
-            services.AddSingleton<IConnectorChannel>(sp => sp.GetRequiredService<ErpConnector>());
-        }
+        services.AddReturnsPersistence(settings, health);
+        services.AddReturnsWebhooks(settings);
+        services.AddReturnsConnectors(settings);
         services.AddHostedService<RmaProjector>();
         services.AddHostedService<BusinessMetricsSampler>();
         builder.AddReturnsTelemetry(settings);
