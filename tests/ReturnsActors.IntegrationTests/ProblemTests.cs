@@ -78,6 +78,29 @@ public sealed class ProblemTests(EmbeddedApiSilo api)
         await AssertProblemAsync(wrongMethod, HttpStatusCode.MethodNotAllowed);
     }
 
+    [Fact]
+    public async Task AnOrderWithABadCustomerContactTierOrWarranty_Is422_NamingEachField()
+    {
+        var http = (await api.GetAsync()).Http;
+        using var request = new HttpRequestMessage(HttpMethod.Put, "/v1/orders/ORD-BAD-CONTACT")
+        {
+            Content = JsonContent.Create(new
+            {
+                channel = "web", deliveredAt = DateTimeOffset.UtcNow, currency = "EUR",
+                customerEmail = "not an address", customerLanguage = "german!", customerTier = "diamond",
+                lines = new[] { new { orderLineId = "1", sku = "S", category = "tools", quantity = 1, unitPrice = 1m, warrantyMonths = -1 } },
+            }),
+        };
+        request.Headers.Add("X-Api-Key", Admin);
+        request.Headers.Add("X-Tenant-Id", "demo");
+        using var response = await http.SendAsync(request);
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.UnprocessableEntity);
+        var errors = problem.GetProperty("errors");
+        Assert.Equal(["customerEmail", "customerLanguage", "customerTier", "lines[0].warrantyMonths"],
+            errors.EnumerateObject().Select(e => e.Name).Order(StringComparer.Ordinal));
+    }
+
     private static async Task<JsonElement> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status)
     {
         Assert.Equal(status, response.StatusCode);

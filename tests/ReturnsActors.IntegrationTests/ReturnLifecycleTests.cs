@@ -33,8 +33,19 @@ public sealed class ReturnLifecycleTests : IAsyncLifetime
                 channel = "web",
                 deliveredAt = DateTimeOffset.UtcNow.AddDays(-2),
                 currency = "EUR",
-                lines = new[] { new { orderLineId = "1", sku = "SKU-DRILL", category = "tools", quantity = 2, unitPrice = 80m, serialNumbers = Array.Empty<string>() } },
+                customerEmail = "kim@example.com",
+                customerLanguage = "de",
+                customerTier = "Gold",
+                lines = new[] { new { orderLineId = "1", sku = "SKU-DRILL", category = "tools", quantity = 2, unitPrice = 80m, serialNumbers = Array.Empty<string>(), warrantyMonths = 24 } },
             }));
+            // The contact, tier and warranty come back from PostgreSQL as loaded (the tier normalised).
+            using (var order = JsonDocument.Parse(await (await Expect(HttpStatusCode.OK, http.GetAsync("/v1/orders/ORD-77"))).Content.ReadAsStringAsync()))
+            {
+                var root = order.RootElement;
+                Assert.Equal(("kim@example.com", "de", "gold"), (root.GetProperty("customerEmail").GetString(), root.GetProperty("customerLanguage").GetString(),
+                    root.GetProperty("customerTier").GetString()));
+                Assert.Equal(24, root.GetProperty("lines")[0].GetProperty("warrantyMonths").GetInt32());
+            }
 
             var created = await Expect(HttpStatusCode.Created, http.PostAsJsonAsync("/v1/rmas", new
             {

@@ -1,3 +1,5 @@
+using System.Net.Mail;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -12,16 +14,23 @@ using ReturnsActors.Grains.Orders;
 namespace ReturnsActors.Api.Orders;
 
 /// <summary>An order as a shop or ERP sends it, to check returns against.</summary>
-/// <remarks><c>Region</c> is the customer's region (e.g. DE): returns are routed to a warehouse that serves it.</remarks>
-public sealed record OrderRequest(string? Channel, DateTimeOffset? DeliveredAt, string? Currency, string? BusinessUnit, IReadOnlyList<OrderLineRequest>? Lines, string? Region = null, string? CustomerId = null);
+/// <remarks>
+/// <para><c>Region</c> is the customer's region (e.g. DE): returns are routed to a warehouse that serves it.</para>
+/// <para><c>CustomerEmail</c> and <c>CustomerLanguage</c> (a language tag such as <c>de</c> or <c>en-GB</c>) are where and in which
+/// language the customer is notified; they are read from the order when a mail is sent and never written into the audit trail.</para>
+/// <para><c>CustomerTier</c> is <c>standard</c>, <c>silver</c> or <c>gold</c> (advisory recommendations weigh it).</para>
+/// </remarks>
+public sealed record OrderRequest(string? Channel, DateTimeOffset? DeliveredAt, string? Currency, string? BusinessUnit, IReadOnlyList<OrderLineRequest>? Lines,
+    string? Region = null, string? CustomerId = null, string? CustomerEmail = null, string? CustomerLanguage = null, string? CustomerTier = null);
 
 /// <summary>One order line.</summary>
-/// <remarks><c>SupplierId</c> is who a defective unit of this line is claimed back from.</remarks>
+/// <remarks><c>SupplierId</c> is who a defective unit of this line is claimed back from; <c>WarrantyMonths</c> the warranty sold with it
+/// (from delivery).</remarks>
 public sealed record OrderLineRequest(string? OrderLineId, string? Sku, string? Category, int Quantity, decimal UnitPrice, IReadOnlyList<string>? SerialNumbers,
-    string? SupplierId = null);
+    string? SupplierId = null, int? WarrantyMonths = null);
 
 /// <summary><c>/v1/orders</c>: loads the order catalog returns are checked against.</summary>
-internal static class OrdersApi
+internal static partial class OrdersApi
 {
     public static RouteGroupBuilder MapOrders(this IEndpointRouteBuilder app)
     {
@@ -47,9 +56,9 @@ internal static class OrdersApi
 
         var order = new OrderSnapshot(tenant, orderId, request.Channel!.Trim(), request.DeliveredAt!.Value, request.Currency!.ToUpperInvariant(),
             request.Lines!.Select(l => new OrderLine(l.OrderLineId!, l.Sku!, l.Category!, l.Quantity, l.UnitPrice, l.SerialNumbers ?? [],
-                string.IsNullOrWhiteSpace(l.SupplierId) ? null : l.SupplierId.Trim())).ToList(),
-            request.BusinessUnit, string.IsNullOrWhiteSpace(request.Region) ? null : request.Region.Trim().ToUpperInvariant(),
-            string.IsNullOrWhiteSpace(request.CustomerId) ? null : request.CustomerId.Trim());
+                Trimmed(l.SupplierId), l.WarrantyMonths)).ToList(),
+            request.BusinessUnit, Trimmed(request.Region)?.ToUpperInvariant(), Trimmed(request.CustomerId), Trimmed(request.CustomerEmail),
+            Trimmed(request.CustomerLanguage), Trimmed(request.CustomerTier)?.ToLowerInvariant());
         await catalog.UpsertAsync(order, cancellationToken);
         return TypedResults.Ok(order);
     }
@@ -66,6 +75,8 @@ internal static class OrdersApi
         return order is null ? TypedResults.NotFound() : TypedResults.Ok(order);
     }
 
+    private static string? Trimmed(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
     private static Dictionary<string, string[]> Validate(string orderId, OrderRequest r)
     {
         var errors = new Dictionary<string, string[]>();
@@ -75,6 +86,17 @@ internal static class OrdersApi
         if (r.DeliveredAt is null) Add("deliveredAt", "Required.");
         if (r.Region is { Length: > 32 }) Add("region", "At most 32 characters.");
         if (r.CustomerId is { Length: > 128 }) Add("customerId", "At most 128 characters.");
+        if (Trimmed(r.CustomerEmail) is { } email && (email.Length > 254 || !MailAddress.TryCreate(email, out var parsed) || parsed.Address != email))
+        {
+            Add("customerEmail", "An e-mail address such as jane@example.com.");
+        }
+
+        if (Trimmed(r.CustomerLanguage) is { } language && !LanguageTag().IsMatch(language)) Add("customerLanguage", "A language tag such as de or en-GB.");
+        if (Trimmed(r.CustomerTier) is { } tier && !CustomerTiers.All.Contains(tier.ToLowerInvariant()))
+        {
+            Add("customerTier", $"One of {string.Join(", ", CustomerTiers.All)}.");
+        }
+
         if (r.Currency is not { Length: 3 } || !r.Currency.All(char.IsAsciiLetter)) Add("currency", "An ISO 4217 code such as EUR.");
         if (r.Lines is not { Count: > 0 })
         {
@@ -90,10 +112,14 @@ internal static class OrdersApi
             if (string.IsNullOrWhiteSpace(l.Category)) Add($"lines[{i}].category", "Required.");
             if (l.Quantity <= 0) Add($"lines[{i}].quantity", "Must be at least 1.");
             if (l.UnitPrice < 0) Add($"lines[{i}].unitPrice", "Must not be negative.");
+            if (l.WarrantyMonths is < 0 or > 240) Add($"lines[{i}].warrantyMonths", "0 to 240 months.");
             if (l.SupplierId is { } supplier && !CallerTenant.IsValidId(supplier.Trim())) Add($"lines[{i}].supplierId", "2 to 63 lower-case letters, digits or '-'.");
         }
 
         if (r.Lines.Select(l => l.OrderLineId).Distinct().Count() != r.Lines.Count) Add("lines", "Order line ids must be unique.");
         return errors;
     }
+
+    [GeneratedRegex("^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$")]
+    private static partial Regex LanguageTag();
 }

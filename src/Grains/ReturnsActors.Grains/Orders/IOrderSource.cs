@@ -3,6 +3,8 @@ using System.Collections.Concurrent;
 namespace ReturnsActors.Grains.Orders;
 
 /// <summary>An order a return is made against, as the shop or ERP knows it.</summary>
+/// <remarks>The customer's e-mail address and language are read from here when a notification is sent, never copied into a
+/// return or its event log; the tier (<see cref="CustomerTiers"/>) and each line's warranty feed the advisory model.</remarks>
 public sealed record OrderSnapshot(
     string TenantId,
     string OrderId,
@@ -12,7 +14,10 @@ public sealed record OrderSnapshot(
     IReadOnlyList<OrderLine> Lines,
     string? BusinessUnit = null,
     string? Region = null,
-    string? CustomerId = null);
+    string? CustomerId = null,
+    string? CustomerEmail = null,
+    string? CustomerLanguage = null,
+    string? CustomerTier = null);
 
 /// <summary>One order line.</summary>
 public sealed record OrderLine(
@@ -22,7 +27,14 @@ public sealed record OrderLine(
     int Quantity,
     decimal UnitPrice,
     IReadOnlyList<string> SerialNumbers,
-    string? SupplierId = null);
+    string? SupplierId = null,
+    int? WarrantyMonths = null);
+
+/// <summary>The loyalty tiers an order may name.</summary>
+public static class CustomerTiers
+{
+    public static IReadOnlyList<string> All { get; } = ["standard", "silver", "gold"];
+}
 
 /// <summary>Port to the system that knows orders (the silo adds a PostgreSQL implementation).</summary>
 public interface IOrderSource

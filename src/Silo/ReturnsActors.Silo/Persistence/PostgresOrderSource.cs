@@ -11,7 +11,7 @@ internal sealed class PostgresOrderSource(NpgsqlDataSource dataSource) : IOrderS
         await using var command = dataSource.CreateCommand("""
             SELECT o.channel, o.delivered_at, o.currency, o.business_unit,
                    l.order_line_id, l.sku, l.category, l.quantity, l.unit_price, l.serial_numbers,
-                   o.region, l.supplier_id, o.customer_id
+                   o.region, l.supplier_id, o.customer_id, o.customer_email, o.customer_language, o.customer_tier, l.warranty_months
             FROM orders o JOIN order_lines l ON l.tenant_id = o.tenant_id AND l.order_id = o.order_id
             WHERE o.tenant_id = @tenant AND o.order_id = @order
             ORDER BY l.order_line_id
@@ -25,25 +25,30 @@ internal sealed class PostgresOrderSource(NpgsqlDataSource dataSource) : IOrderS
         {
             order ??= new OrderSnapshot(tenantId, orderId, reader.GetString(0), new DateTimeOffset(reader.GetDateTime(1), TimeSpan.Zero),
                 reader.GetString(2).Trim(), lines, reader.IsDBNull(3) ? null : reader.GetString(3),
-                reader.IsDBNull(10) ? null : reader.GetString(10), reader.IsDBNull(12) ? null : reader.GetString(12));
+                reader.IsDBNull(10) ? null : reader.GetString(10), NullableString(reader, 12), NullableString(reader, 13), NullableString(reader, 14),
+                NullableString(reader, 15));
             lines.Add(new OrderLine(reader.GetString(4), reader.GetString(5), reader.GetString(6), reader.GetInt32(7),
-                reader.GetDecimal(8), reader.GetFieldValue<string[]>(9), reader.IsDBNull(11) ? null : reader.GetString(11)));
+                reader.GetDecimal(8), reader.GetFieldValue<string[]>(9), NullableString(reader, 11), reader.IsDBNull(16) ? null : reader.GetInt32(16)));
         }
 
         return order;
     }
+
+    private static string? NullableString(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
     public async Task UpsertAsync(OrderSnapshot order, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
         await using (var upsert = new NpgsqlCommand("""
-            INSERT INTO orders (tenant_id, order_id, channel, delivered_at, currency, business_unit, region, customer_id, loaded_at)
-            VALUES (@tenant, @order, @channel, @delivered, @currency, @bu, @region, @customer, now())
+            INSERT INTO orders (tenant_id, order_id, channel, delivered_at, currency, business_unit, region, customer_id,
+                                customer_email, customer_language, customer_tier, loaded_at)
+            VALUES (@tenant, @order, @channel, @delivered, @currency, @bu, @region, @customer, @email, @language, @tier, now())
             ON CONFLICT (tenant_id, order_id) DO UPDATE
             SET channel = EXCLUDED.channel, delivered_at = EXCLUDED.delivered_at, currency = EXCLUDED.currency,
                 business_unit = EXCLUDED.business_unit, region = EXCLUDED.region,
-                customer_id = EXCLUDED.customer_id, loaded_at = now()
+                customer_id = EXCLUDED.customer_id, customer_email = EXCLUDED.customer_email,
+                customer_language = EXCLUDED.customer_language, customer_tier = EXCLUDED.customer_tier, loaded_at = now()
             """, connection, tx))
         {
             upsert.Parameters.AddWithValue("tenant", order.TenantId);
@@ -54,6 +59,9 @@ internal sealed class PostgresOrderSource(NpgsqlDataSource dataSource) : IOrderS
             upsert.Parameters.AddWithValue("bu", (object?)order.BusinessUnit ?? DBNull.Value);
             upsert.Parameters.AddWithValue("region", (object?)order.Region ?? DBNull.Value);
             upsert.Parameters.AddWithValue("customer", (object?)order.CustomerId ?? DBNull.Value);
+            upsert.Parameters.AddWithValue("email", (object?)order.CustomerEmail ?? DBNull.Value);
+            upsert.Parameters.AddWithValue("language", (object?)order.CustomerLanguage ?? DBNull.Value);
+            upsert.Parameters.AddWithValue("tier", (object?)order.CustomerTier ?? DBNull.Value);
             await upsert.ExecuteNonQueryAsync(cancellationToken);
         }
 
@@ -65,9 +73,11 @@ internal sealed class PostgresOrderSource(NpgsqlDataSource dataSource) : IOrderS
         }
 
         await using (var lines = new NpgsqlCommand("""
-            INSERT INTO order_lines (tenant_id, order_id, order_line_id, sku, category, quantity, unit_price, serial_numbers, supplier_id)
-            SELECT @tenant, @order, l.id, l.sku, l.category, l.qty, l.price, string_to_array(l.serials, E'\x1f'), NULLIF(l.supplier, '')
-            FROM unnest(@ids, @skus, @categories, @qtys, @prices, @serials, @suppliers) AS l(id, sku, category, qty, price, serials, supplier)
+            INSERT INTO order_lines (tenant_id, order_id, order_line_id, sku, category, quantity, unit_price, serial_numbers, supplier_id, warranty_months)
+            SELECT @tenant, @order, l.id, l.sku, l.category, l.qty, l.price, string_to_array(l.serials, E'\x1f'), NULLIF(l.supplier, ''),
+                   NULLIF(l.warranty, -1)
+            FROM unnest(@ids, @skus, @categories, @qtys, @prices, @serials, @suppliers, @warranties)
+                 AS l(id, sku, category, qty, price, serials, supplier, warranty)
             """, connection, tx))
         {
             lines.Parameters.AddWithValue("tenant", order.TenantId);
@@ -79,6 +89,7 @@ internal sealed class PostgresOrderSource(NpgsqlDataSource dataSource) : IOrderS
             lines.Parameters.AddWithValue("prices", order.Lines.Select(l => l.UnitPrice).ToArray());
             lines.Parameters.AddWithValue("serials", order.Lines.Select(l => string.Join('\x1f', l.SerialNumbers)).ToArray());
             lines.Parameters.AddWithValue("suppliers", order.Lines.Select(l => l.SupplierId ?? "").ToArray());
+            lines.Parameters.AddWithValue("warranties", order.Lines.Select(l => l.WarrantyMonths ?? -1).ToArray());
             await lines.ExecuteNonQueryAsync(cancellationToken);
         }
 
