@@ -29,6 +29,9 @@ public sealed record AdvisoryModelManifest(
     ModelMetrics Recommendation,
     ModelMetrics Triage);
 
+/// <summary>An evaluation of a stored version, as the evaluate command saved it for the operations page.</summary>
+public sealed record StoredEvaluation(DateTimeOffset EvaluatedAt, AdvisoryReport Report);
+
 /// <summary>
 /// One versioned, self-contained pair of models (advisor and triage) with its manifest. Stored as one zip holding
 /// <c>manifest.json</c>, <c>advisor.zip</c> and <c>triage.zip</c> (ML.NET models); the manifest is also kept beside it

@@ -62,6 +62,8 @@ internal static class OperatorCli
         health.SetAction((r, ct) => HealthCheckAsync(r.GetValue(healthUrl)!, ct));
         root.Subcommands.Add(health);
 
+        root.Subcommands.Add(AdvisoryCli.Command(postgres));
+
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
@@ -74,10 +76,11 @@ internal static class OperatorCli
             return 2;
         }
 
-        return await parsed.InvokeAsync();
+        // A SettingsException reaches SiloProgram, which prints its one line and exits 2 (no stack trace).
+        return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
     }
 
-    private static string ConnectionString(string? given, string command)
+    internal static string ConnectionString(string? given, string command)
     {
         var value = given ?? Configuration()[$"{ReturnsActorsSettings.Section}:Postgres:ConnectionString"];
         return string.IsNullOrWhiteSpace(value)
@@ -90,7 +93,7 @@ internal static class OperatorCli
         ?? throw new SettingsException("No platform-admin key: pass --admin-key or set RA_ADMIN_API_KEY.");
 
     /// <summary>appsettings.json and ReturnsActors__ environment variables, as the silo reads them.</summary>
-    private static IConfiguration Configuration() =>
+    internal static IConfiguration Configuration() =>
         new ConfigurationBuilder().SetBasePath(AppContext.BaseDirectory).AddJsonFile("appsettings.json", optional: true).AddEnvironmentVariables().Build();
 
     private static async Task<int> MigrateAsync(string connectionString, CancellationToken ct)
