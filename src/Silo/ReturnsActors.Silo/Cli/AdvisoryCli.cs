@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Globalization;
 using Npgsql;
 using ReturnsActors.Advisory;
@@ -16,21 +17,9 @@ internal static class AdvisoryCli
     {
         var modelDirectory = new Option<string?>("--model-dir") { Description = "Model directory (default: setting ReturnsActors:Advisory:ModelDirectory); ignored with --postgres" };
         var seed = new Option<int>("--seed") { Description = "Seed of the synthetic data and the trainers", DefaultValueFactory = _ => AdvisoryArtifact.DefaultSeed };
-        seed.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 0)
-            {
-                r.AddError("--seed must be 0 or more.");
-            }
-        });
+        seed.Validators.Add(r => InRange(r, 0, int.MaxValue));
         var rows = new Option<int>("--rows") { Description = "Synthetic returns to generate (80 % train, 20 % hold-out)", DefaultValueFactory = _ => AdvisoryEvaluation.DefaultReturns };
-        rows.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() is < 500 or > 200_000)
-            {
-                r.AddError("--rows must be between 500 and 200000.");
-            }
-        });
+        rows.Validators.Add(r => InRange(r, 500, 200_000));
         var json = new Option<string?>("--json") { Description = "Also write the evaluation as JSON to this file" };
         var version = new Argument<string>("version") { Description = "A stored version, e.g. adv-0123456789abcdef" };
         version.Validators.Add(r =>
@@ -101,6 +90,15 @@ internal static class AdvisoryCli
         }));
 
         return new Command("advisory", "Advisory models: train, evaluate, list, activate") { train, evaluate, list, activate };
+    }
+
+    /// <summary>A number out of range is refused here; one that is not a number already by the parser.</summary>
+    private static void InRange(OptionResult result, int min, int max)
+    {
+        if (result.Tokens is [var token] && int.TryParse(token.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && (value < min || value > max))
+        {
+            result.AddError(Invariant($"{result.Option.Name} must be between {min} and {max}."));
+        }
     }
 
     /// <summary>--postgres, then --model-dir, then the settings (Cluster: PostgreSQL, else the model directory).</summary>
