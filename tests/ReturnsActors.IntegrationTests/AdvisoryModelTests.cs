@@ -99,6 +99,43 @@ public sealed partial class AdvisoryModelTests
     }
 
     [Fact]
+    public async Task TwoSilosStartingOnAnEmptyStore_TrainOneModelBetweenThem_AndBothServeIt()
+    {
+        var database = await TestEnvironment.CreateDatabaseAsync("ra_models");
+        var directory = Directory.CreateTempSubdirectory("ra-models-").FullName;
+        try
+        {
+            var settings = SiloProcess.ClusterSettings(database, $"models-{Guid.NewGuid():N}", AdminKey);
+            settings["Advisory:ModelDirectory"] = directory;
+            await using var a = SiloProcess.Start(settings);
+            await using var b = SiloProcess.Start(settings);
+            await Task.WhenAll(a.WaitReadyAsync(), b.WaitReadyAsync());
+
+            var versions = new List<string>();
+            foreach (var silo in new[] { a, b })
+            {
+                using var admin = new HttpClient { BaseAddress = silo.Http.BaseAddress };
+                admin.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
+                var served = await ObservabilityCluster.WaitForAdvisoryModelAsync(admin);
+                versions.Add(served.GetProperty("model").GetProperty("version").GetString()!);
+                Assert.Equal(42, served.GetProperty("model").GetProperty("seed").GetInt32());
+            }
+
+            Assert.Equal(versions[0], versions[1]);
+            const string Training = "training the first one";
+            Assert.Equal(1, Regex.Count(a.Output, Training) + Regex.Count(b.Output, Training));
+            // The Cluster store keeps a copy of each artifact it publishes in the model directory.
+            Assert.True(File.Exists(Path.Combine(directory, $"{versions[0]}.zip")));
+            Assert.Equal(versions[0], JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(directory, $"{versions[0]}.json"))).RootElement.GetProperty("version").GetString());
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+            await TestEnvironment.DropDatabaseAsync(database);
+        }
+    }
+
+    [Fact]
     public async Task BadCliInput_GetsOneClearLine_AndExitCode2()
     {
         var directory = Directory.CreateTempSubdirectory("ra-models-").FullName;
