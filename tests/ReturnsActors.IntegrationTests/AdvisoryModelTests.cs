@@ -160,6 +160,14 @@ public sealed partial class AdvisoryModelTests
             }
 
             Assert.Empty(Directory.GetFiles(directory, "*.zip"));
+
+            // A damaged artifact is a failure (1), said in one line.
+            await File.WriteAllTextAsync(Path.Combine(directory, "active"), "adv-0123456789abcdef\n2026-01-01T00:00:00Z\n");
+            await File.WriteAllTextAsync(Path.Combine(directory, "adv-0123456789abcdef.zip"), "not a zip");
+            var damaged = await SiloProcess.RunCommandAsync(NoEnvironment, "advisory", "evaluate", "--model-dir", directory);
+            Assert.Equal(1, damaged.ExitCode);
+            Assert.StartsWith("ReturnsActors: evaluate failed: ", damaged.Output);
+            Assert.DoesNotContain("   at ", damaged.Output);
         }
         finally
         {

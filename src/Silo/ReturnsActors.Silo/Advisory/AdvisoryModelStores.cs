@@ -128,7 +128,8 @@ internal sealed class PostgresAdvisoryModelStore(NpgsqlDataSource dataSource, Di
         var connection = await dataSource.OpenConnectionAsync(ct);
         try
         {
-            await using var command = new NpgsqlCommand("SELECT pg_advisory_lock(@key)", connection);
+            // Waits while another process trains the first model (seconds); cancelled when the silo stops.
+            await using var command = new NpgsqlCommand("SELECT pg_advisory_lock(@key)", connection) { CommandTimeout = 300 };
             command.Parameters.AddWithValue("key", TrainLockKey);
             await command.ExecuteNonQueryAsync(ct);
             return new Releaser(async () =>

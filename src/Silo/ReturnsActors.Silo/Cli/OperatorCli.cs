@@ -76,8 +76,16 @@ internal static class OperatorCli
             return 2;
         }
 
-        // A SettingsException reaches SiloProgram, which prints its one line and exits 2 (no stack trace).
-        return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        try
+        {
+            // A SettingsException reaches SiloProgram, which prints its one line and exits 2; anything else is one line and 1.
+            return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception ex) when (ex is not SettingsException)
+        {
+            Console.Error.WriteLine($"ReturnsActors: {parsed.CommandResult.Command.Name} failed: {ex.Message}");
+            return 1;
+        }
     }
 
     internal static string ConnectionString(string? given, string command)
