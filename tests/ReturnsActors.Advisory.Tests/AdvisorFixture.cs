@@ -12,6 +12,9 @@ public sealed class AdvisorFixture
     public ReasonTriage Triage { get; } = ReasonTriage.TrainSynthetic(Seed);
 
     public AdvisoryReport Report { get; } = AdvisoryEvaluation.Evaluate(Seed);
+
+    /// <summary>The artifact a silo would publish for the default seed.</summary>
+    public AdvisoryArtifact Artifact { get; } = AdvisoryArtifact.Train(Seed, trainedAt: new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
 }
 
 [CollectionDefinition(Name)]

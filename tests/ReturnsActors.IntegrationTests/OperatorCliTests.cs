@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using ReturnsActors.IntegrationTests.Infrastructure;
 
@@ -53,18 +52,6 @@ public sealed class OperatorCliTests(EmbeddedApiSilo api)
         return true;
     }
 
-    private static async Task<(int ExitCode, string Output)> CliAsync(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet", [TestEnvironment.SiloAssembly, .. args])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["RA_ADMIN_API_KEY"] = EmbeddedApiSilo.AdminKey;
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await stdout + await stderr);
-    }
+    private static Task<(int ExitCode, string Output)> CliAsync(params string[] args) =>
+        SiloProcess.RunCommandAsync(new Dictionary<string, string> { ["RA_ADMIN_API_KEY"] = EmbeddedApiSilo.AdminKey }, args);
 }

@@ -14,6 +14,7 @@ public sealed class SettingsTests
     [InlineData("Jwt:Issuer", "https://id.example", "ReturnsActors:Jwt:SigningKey")]
     [InlineData("RateLimits:PermitsPerSecond", "0", "ReturnsActors:RateLimits:PermitsPerSecond")]
     [InlineData("Webhooks:RetryBaseMilliseconds", "1", "ReturnsActors:Webhooks:RetryBaseMilliseconds")]
+    [InlineData("Advisory:PollSeconds", "0", "ReturnsActors:Advisory:PollSeconds")]
     [InlineData("Webhooks:RotationOverlapHours", "0", "ReturnsActors:Webhooks:RotationOverlapHours")]
     [InlineData("Webhooks:AllowLoopback", "maybe", "ReturnsActors:Webhooks:AllowLoopback")]
     public async Task BadSetting_StopsTheSilo_WithOneLineNamingIt(string key, string value, string named)

@@ -28,6 +28,10 @@ public sealed record AdvisoryReport(
     ModelMetrics Recommendation,
     ModelMetrics Triage);
 
+/// <summary>The synthetic rows of one seed, split into training rows and the hold-out.</summary>
+public sealed record DataSplit(
+    IReadOnlyList<LabeledReturn> Train, IReadOnlyList<LabeledReturn> Test, IReadOnlyList<LabeledPhrase> TrainPhrases, IReadOnlyList<LabeledPhrase> TestPhrases);
+
 /// <summary>Trains both models on synthetic data for a seed and scores them on a hold-out (the last
 /// 20 % of the generated rows, never seen in training). Reproducible: same seed, same numbers.</summary>
 public static class AdvisoryEvaluation
@@ -44,36 +48,39 @@ public static class AdvisoryEvaluation
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     };
 
-    public static AdvisoryReport Evaluate(int seed, int returns = DefaultReturns, int phrases = DefaultPhrases)
+    /// <summary>Trains both models for this seed and scores them on the hold-out (<see cref="AdvisoryArtifact.Train"/>).</summary>
+    public static AdvisoryReport Evaluate(int seed, int returns = DefaultReturns, int phrases = DefaultPhrases) =>
+        AdvisoryArtifact.Train(seed, returns, phrases).Evaluate();
+
+    /// <summary>The documented split: of the rows generated for a seed, the first 80 % train and the last 20 % are the hold-out.</summary>
+    public static DataSplit Split(int seed, int returns, int phrases)
     {
         var rows = SyntheticReturns.Generate(seed, returns);
         var cut = (int)(rows.Count * (1 - HoldOutFraction));
-        var train = rows.Take(cut).ToList();
-        var test = rows.Skip(cut).ToList();
-        var advisor = ReturnAdvisor.Train(train, $"{SyntheticReturns.GeneratorVersion}:seed={seed}:count={returns}:train={cut}", seed);
-        var recommendation = Score(
-            train.Count,
-            [.. test.Select(r => ((int)r.Action, advisor.Probabilities(r.Features)))],
-            [.. Enum.GetValues<AdvisoryAction>().Select(AdvisoryNames.Of)]);
-
         var phraseRows = SyntheticReasonPhrases.Generate(seed, phrases);
         var phraseCut = (int)(phraseRows.Count * (1 - HoldOutFraction));
-        var triage = ReasonTriage.Train([.. phraseRows.Take(phraseCut)], seed);
-        var triageMetrics = Score(
-            phraseCut,
-            [.. phraseRows.Skip(phraseCut).Select(p => ((int)p.Class, OneHot(triage.Triage(p.Text))))],
-            [.. Enum.GetValues<TriageClass>().Select(ReasonTriage.Name)]);
-
-        return new AdvisoryReport(seed, advisor.ModelVersion, ReturnAdvisor.TrainerName, SyntheticReturns.GeneratorVersion, recommendation, triageMetrics);
+        return new DataSplit([.. rows.Take(cut)], [.. rows.Skip(cut)], [.. phraseRows.Take(phraseCut)], [.. phraseRows.Skip(phraseCut)]);
     }
 
-    public static void WriteJson(AdvisoryReport report, string path)
+    /// <summary>Hold-out metrics of an advisor and a triage.</summary>
+    public static (ModelMetrics Recommendation, ModelMetrics Triage) Score(ReturnAdvisor advisor, ReasonTriage triage, DataSplit split)
     {
-        using var file = File.Create(path);
-        JsonSerializer.Serialize(file, report, Json);
+        var recommendation = Score(
+            split.Train.Count,
+            [.. split.Test.Select(r => ((int)r.Action, advisor.Probabilities(r.Features)))],
+            [.. Enum.GetValues<AdvisoryAction>().Select(AdvisoryNames.Of)]);
+        var triageMetrics = Score(
+            split.TrainPhrases.Count,
+            [.. split.TestPhrases.Select(p => ((int)p.Class, OneHot(triage.Triage(p.Text))))],
+            [.. Enum.GetValues<TriageClass>().Select(ReasonTriage.Name)]);
+        return (recommendation, triageMetrics);
     }
 
-    public static string ToJson(AdvisoryReport report) => JsonSerializer.Serialize(report, Json);
+    public static void WriteJson(AdvisoryReport report, string path) => File.WriteAllText(path, ToJson(report));
+
+    public static string ToJson<T>(T value) => JsonSerializer.Serialize(value, Json);
+
+    public static T? FromJson<T>(string json) => JsonSerializer.Deserialize<T>(json, Json);
 
     /// <summary>Accuracy, macro-F1, per-class metrics and calibration from (true class, probabilities) pairs.</summary>
     public static ModelMetrics Score(int trainRows, IReadOnlyList<(int Truth, double[] Probabilities)> results, IReadOnlyList<string> classNames)

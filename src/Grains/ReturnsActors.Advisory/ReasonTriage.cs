@@ -33,10 +33,22 @@ public sealed record LabeledPhrase(string Text, TriageClass Class);
 /// </summary>
 public sealed class ReasonTriage
 {
+    private readonly MLContext _ml;
+    private readonly ITransformer _model;
+    private readonly DataViewSchema _inputSchema;
     private readonly PredictionEngine<PhraseRow, ActionScores> _engine;
     private readonly Lock _gate = new();
 
-    private ReasonTriage(PredictionEngine<PhraseRow, ActionScores> engine) => _engine = engine;
+    private ReasonTriage(MLContext ml, ITransformer model, DataViewSchema inputSchema)
+    {
+        _ml = ml;
+        _model = model;
+        _inputSchema = inputSchema;
+        _engine = ml.Model.CreatePredictionEngine<PhraseRow, ActionScores>(model, inputSchema);
+    }
+
+    /// <summary>The trainer, as named in a model manifest.</summary>
+    public const string TrainerName = "SdcaMaximumEntropy(word 1-2-grams, char 3-grams; 30 iterations)";
 
     public static ReasonTriage TrainSynthetic(int seed, int count = 1500) => Train(SyntheticReasonPhrases.Generate(seed, count), seed);
 
@@ -56,7 +68,18 @@ public sealed class ReasonTriage
             .Append(ml.Transforms.Text.FeaturizeText("Features", text, nameof(PhraseRow.Text)))
             .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy("LabelKey", "Features", maximumNumberOfIterations: 30));
         var model = pipeline.Fit(data);
-        return new ReasonTriage(ml.Model.CreatePredictionEngine<PhraseRow, ActionScores>(model, data.Schema));
+        return new ReasonTriage(ml, model, data.Schema);
+    }
+
+    /// <summary>Writes the ML.NET model (a zip).</summary>
+    public void Save(Stream stream) => _ml.Model.Save(_model, _inputSchema, stream);
+
+    /// <summary>Reads a model written by <see cref="Save"/>.</summary>
+    public static ReasonTriage Load(Stream stream)
+    {
+        var ml = new MLContext();
+        var model = ml.Model.Load(stream, out var schema);
+        return new ReasonTriage(ml, model, schema);
     }
 
     public TriageResult Triage(string text)

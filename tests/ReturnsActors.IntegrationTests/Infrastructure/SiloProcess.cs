@@ -50,6 +50,13 @@ internal sealed class SiloProcess : IAsyncDisposable
         return new SiloProcess(Process.Start(start)!, port);
     }
 
+    /// <summary>Runs an operator command of the silo executable to its end; returns its exit code and output (stdout, then stderr).</summary>
+    public static async Task<(int ExitCode, string Output)> RunCommandAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        var (exitCode, stdout, stderr) = await TestEnvironment.RunProcessAsync("dotnet", [TestEnvironment.SiloAssembly, .. args], environment);
+        return (exitCode, stdout + stderr);
+    }
+
     /// <summary>Cluster-profile settings on the shared PostgreSQL and Redis, with membership tuned so a dead silo is voted out in seconds.</summary>
     public static Dictionary<string, string> ClusterSettings(string postgres, string clusterId, string adminKey) => new()
     {

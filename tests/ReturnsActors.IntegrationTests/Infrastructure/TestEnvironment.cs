@@ -57,7 +57,18 @@ internal static class TestEnvironment
     /// <summary>Runs scripts/services.sh with extra environment (e.g. a private PostgreSQL port).</summary>
     public static async Task RunServicesScriptAsync(string verb, IReadOnlyDictionary<string, string> environment)
     {
-        var start = new ProcessStartInfo("bash", [Path.Combine(RepositoryRoot, "scripts", "services.sh"), verb])
+        var (exitCode, stdout, stderr) = await RunProcessAsync("bash", [Path.Combine(RepositoryRoot, "scripts", "services.sh"), verb], environment);
+        if (exitCode != 0)
+        {
+            throw new InvalidOperationException($"services.sh {verb} failed ({exitCode}): {stderr}{stdout}");
+        }
+    }
+
+    /// <summary>Runs a program to its end (at most two minutes) with extra environment; returns its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunProcessAsync(
+        string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment)
+    {
+        var start = new ProcessStartInfo(fileName, arguments)
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,
@@ -72,10 +83,7 @@ internal static class TestEnvironment
         var stdout = process.StandardOutput.ReadToEndAsync();
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         await process.WaitForExitAsync(cts.Token);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"services.sh {verb} failed ({process.ExitCode}): {await stderr}{await stdout}");
-        }
+        return (process.ExitCode, await stdout, await stderr);
     }
 
     private static string FindRoot()

@@ -29,17 +29,55 @@ public sealed record OverrideRecommendationRequest(string? ChosenAction, string?
 
 public sealed record TriageResponse(string Class, double Confidence, ReasonClass? ReasonClass, string ModelVersion);
 
-/// <summary>The advisory models, trained once per silo from the documented synthetic generator (seed 42) in the
-/// background on first use (about two CPU-seconds, so silos that never advise never pay it); requests before
-/// training finishes answer 503 with Retry-After.</summary>
+/// <summary>The active advisory model as this silo serves it: what it is (<c>Model</c>, its manifest with the hold-out
+/// metrics of training), since when it is active and loaded here, where it came from, and the last stored evaluation.</summary>
+public sealed record AdvisoryModelView(
+    AdvisoryModelManifest Model, DateTimeOffset? ActivatedAt, DateTimeOffset LoadedAt, string Source, StoredEvaluation? LastEvaluation);
+
+/// <summary>The advisory models this silo serves: the active artifact of the model store, loaded by the silo at start and
+/// swapped when another version is activated. Requests before the first load answer 503 with Retry-After.</summary>
 public sealed class AdvisoryModels
 {
-    public const int Seed = 42;
-    private readonly Lazy<Task<(ReturnAdvisor Advisor, ReasonTriage Triage)>> _models =
-        new(() => Task.Run(() => (ReturnAdvisor.TrainSynthetic(Seed), ReasonTriage.TrainSynthetic(Seed))));
+    private readonly TaskCompletionSource _demanded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile Served? _served;
 
-    /// <summary>The trained models, or null while they train (the first call starts training).</summary>
-    public (ReturnAdvisor Advisor, ReasonTriage Triage)? Current => _models.Value.IsCompletedSuccessfully ? _models.Value.Result : null;
+    /// <summary>The loaded models, or null while none is loaded (asking also signals <see cref="Demanded"/>).</summary>
+    public (ReturnAdvisor Advisor, ReasonTriage Triage)? Current
+    {
+        get
+        {
+            if (_served is { } served)
+            {
+                return (served.Artifact.Advisor, served.Artifact.Triage);
+            }
+
+            _demanded.TrySetResult();
+            return null;
+        }
+    }
+
+    /// <summary>Completes the first time someone asks for the models before they are loaded (a store that trains in memory waits for it).</summary>
+    public Task Demanded => _demanded.Task;
+
+    /// <summary>Version of the loaded artifact, or null.</summary>
+    public string? Version => _served?.Artifact.Version;
+
+    public AdvisoryModelView? View => _served is { } s ? new AdvisoryModelView(s.Artifact.Manifest, s.ActivatedAt, s.LoadedAt, s.Source, s.Evaluation) : null;
+
+    /// <summary>Serves <paramref name="artifact"/> from now on; requests already running finish on the previous one.</summary>
+    public void Use(AdvisoryArtifact artifact, DateTimeOffset? activatedAt, DateTimeOffset loadedAt, string source, StoredEvaluation? evaluation) =>
+        _served = new Served(artifact, activatedAt, loadedAt, source, evaluation);
+
+    /// <summary>Replaces the last stored evaluation shown with the loaded version.</summary>
+    public void ShowEvaluation(StoredEvaluation? evaluation)
+    {
+        if (_served is { } s && s.Evaluation != evaluation)
+        {
+            _served = s with { Evaluation = evaluation };
+        }
+    }
+
+    private sealed record Served(AdvisoryArtifact Artifact, DateTimeOffset? ActivatedAt, DateTimeOffset LoadedAt, string Source, StoredEvaluation? Evaluation);
 }
 
 internal static class AdvisoryApi
@@ -57,6 +95,8 @@ internal static class AdvisoryApi
             .WithSummary("Record that a person chose another action than the last recorded recommendation")
             .RequireAuthorization(RmaPolicies.Decide);
         group.MapPost("/advisory/triage", Triage).WithName("TriageReason").WithSummary("Classify a free-text return reason");
+        group.MapGet("/advisory/model", Model).WithName("GetAdvisoryModel")
+            .WithSummary("The advisory model this silo serves: version, how and when it was trained, hold-out metrics, last evaluation");
         return app;
     }
 
@@ -249,10 +289,13 @@ internal static class AdvisoryApi
         return TypedResults.Ok(new TriageResponse(result.Class.ToString(), result.Confidence, result.ReasonClass, current.Advisor.ModelVersion));
     }
 
+    private static Results<Ok<AdvisoryModelView>, ProblemHttpResult> Model(HttpContext http, AdvisoryModels models) =>
+        models.View is { } view ? TypedResults.Ok(view) : NotReady(http);
+
     private static ProblemHttpResult NotReady(HttpContext http)
     {
         http.Response.Headers.RetryAfter = "2";
-        return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The advisory models are still training.",
+        return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The advisory models are not loaded yet.",
             detail: "Try again in a few seconds.");
     }
 }

@@ -62,6 +62,8 @@ internal static class OperatorCli
         health.SetAction((r, ct) => HealthCheckAsync(r.GetValue(healthUrl)!, ct));
         root.Subcommands.Add(health);
 
+        root.Subcommands.Add(AdvisoryCli.Command(postgres));
+
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
@@ -74,10 +76,19 @@ internal static class OperatorCli
             return 2;
         }
 
-        return await parsed.InvokeAsync();
+        try
+        {
+            // A SettingsException reaches SiloProgram, which prints its one line and exits 2; anything else is one line and 1.
+            return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception ex) when (ex is not SettingsException)
+        {
+            Console.Error.WriteLine($"ReturnsActors: {parsed.CommandResult.Command.Name} failed: {ex.Message}");
+            return 1;
+        }
     }
 
-    private static string ConnectionString(string? given, string command)
+    internal static string ConnectionString(string? given, string command)
     {
         var value = given ?? Configuration()[$"{ReturnsActorsSettings.Section}:Postgres:ConnectionString"];
         return string.IsNullOrWhiteSpace(value)
@@ -90,7 +101,7 @@ internal static class OperatorCli
         ?? throw new SettingsException("No platform-admin key: pass --admin-key or set RA_ADMIN_API_KEY.");
 
     /// <summary>appsettings.json and ReturnsActors__ environment variables, as the silo reads them.</summary>
-    private static IConfiguration Configuration() =>
+    internal static IConfiguration Configuration() =>
         new ConfigurationBuilder().SetBasePath(AppContext.BaseDirectory).AddJsonFile("appsettings.json", optional: true).AddEnvironmentVariables().Build();
 
     private static async Task<int> MigrateAsync(string connectionString, CancellationToken ct)

@@ -24,6 +24,7 @@ using ReturnsActors.Silo.Observability;
 using ReturnsActors.Silo.Persistence;
 using ReturnsActors.Silo.Projections;
 using ReturnsActors.Silo.Settings;
+using ReturnsActors.Silo.Advisory;
 using ReturnsActors.Silo.Connectors;
 using ReturnsActors.Silo.Webhooks;
 
@@ -79,6 +80,7 @@ internal static partial class ReturnsActorsHosting
         services.AddReturnsPersistence(settings, health);
         services.AddReturnsWebhooks(settings);
         services.AddReturnsConnectors(settings);
+        services.AddReturnsAdvisory(settings);
         services.AddHostedService<RmaProjector>();
         services.AddHostedService<BusinessMetricsSampler>();
         builder.AddReturnsTelemetry(settings);

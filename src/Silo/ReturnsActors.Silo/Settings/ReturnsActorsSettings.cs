@@ -37,6 +37,18 @@ public sealed class ReturnsActorsSettings
     public WebhookSettings Webhooks { get; set; } = new();
     public NotificationSettings Notifications { get; set; } = new();
     public ConnectorSettings Connectors { get; set; } = new();
+    public AdvisorySettings Advisory { get; set; } = new();
+}
+
+/// <summary>Where the advisory models are stored and how often a silo looks for a newly activated version.</summary>
+public sealed class AdvisorySettings
+{
+    /// <summary>Directory of the model artifacts (<c>{version}.zip</c>, <c>{version}.json</c>, <c>active</c>). Embedded without it:
+    /// the models are trained in memory on first use. Cluster: PostgreSQL holds them; when set, a copy is also written here.</summary>
+    public string? ModelDirectory { get; set; }
+
+    /// <summary>How often a silo checks the store for another active version or a new evaluation.</summary>
+    public int PollSeconds { get; set; } = 10;
 }
 
 public sealed class SiloSettings
@@ -347,6 +359,9 @@ internal static class SettingsLoader
             Require(s.Notifications.Language is "en" or "de", $"{P}:Notifications:Language", "must be en or de");
         }
 
+        Require(s.Advisory.PollSeconds is >= 1 and <= 3600, $"{P}:Advisory:PollSeconds", "must be between 1 and 3600");
+        Require(string.IsNullOrWhiteSpace(s.Advisory.ModelDirectory) || s.Advisory.ModelDirectory.IndexOfAny(Path.GetInvalidPathChars()) < 0,
+            $"{P}:Advisory:ModelDirectory", "must be a directory path");
         if (!string.IsNullOrWhiteSpace(s.Connectors.Erp.Url))
         {
             Require(Uri.TryCreate(s.Connectors.Erp.Url, UriKind.Absolute, out var erp) && (erp.Scheme == Uri.UriSchemeHttps || erp.Scheme == Uri.UriSchemeHttp),

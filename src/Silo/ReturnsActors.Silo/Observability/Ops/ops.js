@@ -1,4 +1,4 @@
-// The operations page: reads /v1/kpis and the task queue stats with the operator's API key, draws plain SVG.
+// The operations page: reads /v1/kpis, the task queue stats and /v1/advisory/model with the operator's API key, draws plain SVG.
 (function () {
   "use strict";
   const QUEUES = ["review", "fraud", "inspection_exception", "escalations"];
@@ -152,6 +152,38 @@
     });
   }
 
+  function utc(iso) { return new Date(iso).toISOString().slice(0, 16).replace("T", " ") + " UTC"; }
+
+  // The last stored evaluation when there is one, else the hold-out metrics recorded at training.
+  function renderModel(view) {
+    if (view instanceof Error) {
+      $("modelVersion").textContent = "not available";
+      $("modelBasis").textContent = view.message;
+      return;
+    }
+
+    const m = view.model;
+    const evaluated = view.lastEvaluation;
+    const metrics = evaluated ? evaluated.report : m;
+    $("modelVersion").textContent = m.version;
+    $("modelTrainedAt").textContent = utc(m.trainedAt);
+    $("modelSource").textContent = "seed " + m.seed + ", " + m.rows + " returns, " + view.source + " store";
+    $("modelBasis").textContent = evaluated ? "Evaluated " + utc(evaluated.evaluatedAt) : "Hold-out metrics at training";
+    const rows = $("modelMetrics").tBodies[0];
+    clear(rows);
+    [["recommendation", metrics.recommendation], ["triage", metrics.triage]].forEach(([name, x]) => {
+      const r = rows.insertRow(); cell(r, name);
+      [x.accuracy, x.macroF1, x.expectedCalibrationError].forEach((v) => cell(r, v.toFixed(4), "num"));
+      cell(r, String(x.testRows), "num");
+    });
+    const calibration = $("modelCalibration").tBodies[0];
+    clear(calibration);
+    metrics.recommendation.calibration.forEach((b) => {
+      const r = calibration.insertRow(); cell(r, b.lower.toFixed(2) + "–" + b.upper.toFixed(2));
+      cell(r, String(b.count), "num"); cell(r, b.meanConfidence.toFixed(4), "num"); cell(r, b.accuracy.toFixed(4), "num");
+    });
+  }
+
   // TimeSpan as .NET writes it: [d.]hh:mm:ss[.fffffff]
   function parse(span) {
     const m = /^(?:(\d+)\.)?(\d+):(\d+):(\d+(?:\.\d+)?)$/.exec(span);
@@ -187,6 +219,7 @@
       const kpis = await get("/v1/kpis?" + new URLSearchParams({ from: from.toISOString(), to: to.toISOString(), groupBy: days > 31 ? "week" : "day" }));
       const queues = await Promise.all(QUEUES.map((name) => get("/v1/tasks/" + name + "/stats")));
       render(kpis, queues);
+      renderModel(await get("/v1/advisory/model").catch((e) => e));
       $("board").hidden = false;
       status("Tenant " + kpis.tenantId + " · " + from.toISOString().slice(0, 10) + " to " + to.toISOString().slice(0, 10) + " · as of " + new Date(kpis.asOf).toLocaleString());
       document.body.dataset.loaded = "true";
