@@ -24,6 +24,8 @@ internal sealed class ClaimsSupplier : IAsyncDisposable
         public volatile int Status = StatusCodes.Status201Created;
         public volatile string? VendorRmaNumber;
         public volatile string? Secret;
+        /// <summary>While not completed, requests are held open (after they were counted in <see cref="Seen"/>).</summary>
+        public TaskCompletionSource Gate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public int Seen;
     }
 
@@ -37,8 +39,9 @@ internal sealed class ClaimsSupplier : IAsyncDisposable
         supplier._app.MapPost("/claims/{id}", async (string id, HttpContext context) =>
         {
             var body = await new StreamReader(context.Request.Body).ReadToEndAsync();
-            var b = supplier.Suppliers.GetOrAdd(id, _ => new Behaviour());
+            var b = supplier.Suppliers.GetOrAdd(id, _ => Open(new Behaviour()));
             var status = Interlocked.Increment(ref b.Seen) <= b.FailFirst ? StatusCodes.Status503ServiceUnavailable : b.Status;
+            await b.Gate.Task;
             supplier.Requests.Enqueue((id, status, context.Request.Headers["Idempotency-Key"].ToString(), context.Request.Headers["webhook-id"].ToString(),
                 body, Verifies(b.Secret, body, context.Request.Headers)));
             return status is >= 200 and < 300 ? Results.Json(new { vendorRmaNumber = b.VendorRmaNumber }, statusCode: status) : Results.StatusCode(status);
@@ -49,6 +52,13 @@ internal sealed class ClaimsSupplier : IAsyncDisposable
     }
 
     public string Url(string supplierId) => $"{BaseUrl}/claims/{supplierId}";
+
+    /// <summary>A behaviour that answers at once.</summary>
+    public static Behaviour Open(Behaviour b)
+    {
+        b.Gate.TrySetResult();
+        return b;
+    }
 
     private static bool Verifies(string? secret, string body, IHeaderDictionary headers)
     {
@@ -114,7 +124,7 @@ public sealed class SupplierClaimSubmissionTests(ClaimsSupplierSilo fixture, Emb
     [Fact]
     public async Task AClaim_IsDeliveredOnce_AfterTheSupplierWasDown_SignedWithOneKey_AndAcknowledgedWithItsVendorRma()
     {
-        var supplier = fixture.Supplier.Suppliers.GetOrAdd("flaky", _ => new ClaimsSupplier.Behaviour { FailFirst = 6, VendorRmaNumber = "VRMA-881" });
+        var supplier = fixture.Supplier.Suppliers.GetOrAdd("flaky", _ => ClaimsSupplier.Open(new ClaimsSupplier.Behaviour { FailFirst = 6, VendorRmaNumber = "VRMA-881" }));
         using var http = Client(fixture.Silo);
         supplier.Secret = await RegisterAsync(http, "flaky", fixture.Supplier.Url("flaky"));
         var claimId = await ClaimToVendorAsync(http, "flaky", "R-1");
@@ -149,7 +159,7 @@ public sealed class SupplierClaimSubmissionTests(ClaimsSupplierSilo fixture, Emb
     [Fact]
     public async Task ARefusedClaim_FailsIntoTheExceptionsQueue_AndAResubmitAfterTheFix_DeliversItWithTheSameKey()
     {
-        var supplier = fixture.Supplier.Suppliers.GetOrAdd("strict", _ => new ClaimsSupplier.Behaviour { Status = StatusCodes.Status422UnprocessableEntity });
+        var supplier = fixture.Supplier.Suppliers.GetOrAdd("strict", _ => ClaimsSupplier.Open(new ClaimsSupplier.Behaviour { Status = StatusCodes.Status422UnprocessableEntity }));
         using var http = Client(fixture.Silo);
         supplier.Secret = await RegisterAsync(http, "strict", fixture.Supplier.Url("strict"));
         var claimId = await ClaimToVendorAsync(http, "strict", "R-2");
@@ -184,6 +194,30 @@ public sealed class SupplierClaimSubmissionTests(ClaimsSupplierSilo fixture, Emb
         Assert.Equal([422, 200], requests.Select(r => r.Status));
         Assert.All(requests, r => Assert.Equal(key, r.IdempotencyKey));
         Assert.All(requests, r => Assert.True(r.Verified, "signature"));
+    }
+
+    [Fact]
+    public async Task WhileTheSupplierHoldsASubmissionOpen_TheSupplierGrainKeepsTakingActions()
+    {
+        var supplier = fixture.Supplier.Suppliers.GetOrAdd("slow", _ => new ClaimsSupplier.Behaviour { VendorRmaNumber = "VRMA-S" });
+        using var http = Client(fixture.Silo);
+        supplier.Secret = await RegisterAsync(http, "slow", fixture.Supplier.Url("slow"));
+        var first = await ClaimToVendorAsync(http, "slow", "R-4");
+        await ActAsync(http, "slow", first, "submit");
+        await WebhookDeliveryTests.WaitUntilAsync(() => Task.FromResult(Volatile.Read(ref supplier.Seen) >= 1));
+
+        // The first POST is still open: a new claim line, another claim's submit and reads all go through.
+        var second = await ClaimToVendorAsync(http, "slow", "R-5");
+        Assert.Equal("Submitted", (await ActAsync(http, "slow", second, "submit"))["status"]!.GetValue<string>());
+        var pending = JsonNode.Parse(await http.GetStringAsync($"/v1/suppliers/slow/claims/{first}"))!;
+        Assert.Equal("Pending", pending["submission"]!["status"]!.GetValue<string>());
+        Assert.False(supplier.Gate.Task.IsCompleted);
+
+        supplier.Gate.SetResult();
+        foreach (var claimId in new[] { first, second })
+        {
+            await WaitForClaimAsync(http, "slow", claimId, c => c["status"]!.GetValue<string>() == "Acknowledged");
+        }
     }
 
     [Theory]
@@ -324,7 +358,7 @@ public sealed class ClusterClaimSubmissionTests : IAsyncLifetime
     public async Task ASubmissionPendingWhenTheSiloStops_IsDeliveredByTheNextSilo_WokenByTheReminder()
     {
         await using var supplier = await ClaimsSupplier.StartAsync();
-        var behaviour = supplier.Suppliers.GetOrAdd("bosch", _ => new ClaimsSupplier.Behaviour { FailFirst = int.MaxValue, VendorRmaNumber = "VRMA-C1" });
+        var behaviour = supplier.Suppliers.GetOrAdd("bosch", _ => ClaimsSupplier.Open(new ClaimsSupplier.Behaviour { FailFirst = int.MaxValue, VendorRmaNumber = "VRMA-C1" }));
         var settings = SiloProcess.ClusterSettings(_database, $"claims-{Guid.NewGuid():N}", AdminKey);
         foreach (var (key, value) in SupplierClaimSubmissionTests.FastRetries)
         {
