@@ -2,12 +2,7 @@ using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using ReturnsActors.IntegrationTests.Infrastructure;
 
 namespace ReturnsActors.IntegrationTests;
@@ -25,10 +20,7 @@ public sealed class ErpSilo : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        _erp = builder.Build();
+        _erp = LoopbackHttp.Create();
         _erp.MapPost("/credit-memos", async (HttpContext context) =>
         {
             var body = await new StreamReader(context.Request.Body).ReadToEndAsync();
@@ -37,7 +29,7 @@ public sealed class ErpSilo : IAsyncLifetime
             return Results.StatusCode(status);
         });
         await _erp.StartAsync();
-        var address = _erp.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var address = LoopbackHttp.Address(_erp);
 
         var settings = EmbeddedApiSilo.Settings();
         settings["Connectors:Erp:Url"] = $"{address}/credit-memos";

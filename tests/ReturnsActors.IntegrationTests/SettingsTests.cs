@@ -32,6 +32,8 @@ public sealed class SettingsTests
     [InlineData("Notifications:Smtp:Port", "0", "ReturnsActors:Notifications:Smtp:Port")]
     [InlineData("Notifications:Language", "fr", "ReturnsActors:Notifications:Language")]
     [InlineData("Connectors:Erp:Url", "ftp://erp.example/credit-memos", "ReturnsActors:Connectors:Erp:Url")]
+    [InlineData("Connectors:SupplierClaims:MaxAttempts", "0", "ReturnsActors:Connectors:SupplierClaims:MaxAttempts")]
+    [InlineData("Connectors:SupplierClaims:RetryMaxSeconds", "30", "ReturnsActors:Connectors:SupplierClaims:RetryMaxSeconds")]
     public async Task BadConnectorSetting_StopsTheSilo_NamingIt(string key, string value, string named)
     {
         var settings = new Dictionary<string, string>

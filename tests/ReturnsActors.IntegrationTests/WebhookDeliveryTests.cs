@@ -3,12 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using ReturnsActors.IntegrationTests.Infrastructure;
 using StandardWebhooks;
 
@@ -253,10 +248,7 @@ public sealed class WebhookDeliveryTests(WebhookSilo webhookSilo, EmbeddedApiSil
 
         public static async Task<Subscriber> StartAsync(int status)
         {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.Logging.ClearProviders();
-            var app = builder.Build();
+            var app = LoopbackHttp.Create();
             var subscriber = new Subscriber(app) { Status = status };
             app.MapPost("/hook", async (HttpContext context) =>
             {
@@ -286,7 +278,7 @@ public sealed class WebhookDeliveryTests(WebhookSilo webhookSilo, EmbeddedApiSil
                 return Results.NoContent();
             });
             await app.StartAsync();
-            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            var address = LoopbackHttp.Address(app);
             subscriber.Url = $"{address}/hook";
             return subscriber;
         }

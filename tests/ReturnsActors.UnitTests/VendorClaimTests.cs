@@ -12,7 +12,7 @@ public class VendorClaimTests
     private static SupplierState Supplier(decimal? cap = null, int windowDays = 7)
     {
         var s = new SupplierState();
-        Assert.Null(ClaimBook.Register(s, new RegisterSupplier("Acme Audio", "EUR", cap, windowDays, AckSlaHours: 48)));
+        Assert.Null(ClaimBook.Register(s, new RegisterSupplier("Acme Audio", "EUR", cap, windowDays, AckSlaHours: 48), T0));
         return s;
     }
 

@@ -2,16 +2,26 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using ReturnsActors.Adapters.Outbound;
+using ReturnsActors.Api.Idempotency;
 using ReturnsActors.Api.Problems;
 using ReturnsActors.Api.Rmas;
 using ReturnsActors.Api.Tenancy;
+using ReturnsActors.Api.Webhooks;
 using ReturnsActors.Grains;
 using ReturnsActors.Grains.Suppliers;
 
 namespace ReturnsActors.Api.Suppliers;
 
 /// <summary>Registers a supplier or updates its terms.</summary>
-public sealed record SupplierRequest(string? Name, string? Currency, decimal? AllowanceCap, int ConsolidationWindowDays = 7, int AckSlaHours = 72);
+/// <param name="Name">The supplier's name.</param>
+/// <param name="Currency">The ISO 4217 currency its claims are settled in.</param>
+/// <param name="AllowanceCap">The most that may be claimed per calendar year; null: no cap.</param>
+/// <param name="ConsolidationWindowDays">Lines join the open draft claim for this many days.</param>
+/// <param name="AckSlaHours">Hours the supplier has to acknowledge a submitted claim.</param>
+/// <param name="ClaimsEndpoint">An https URL on a public address submitted claims are POSTed to (signed); omitted: claims are submitted by hand.</param>
+public sealed record SupplierRequest(string? Name, string? Currency, decimal? AllowanceCap, int ConsolidationWindowDays = 7, int AckSlaHours = 72,
+    string? ClaimsEndpoint = null);
 
 /// <summary>A claim action: <c>reference</c> is the vendor RMA number (acknowledge), tracking number (ship) or credit note (credit).</summary>
 public sealed record ClaimActionRequest(string? Reference, decimal? Amount, string? Reason);
@@ -20,13 +30,16 @@ public sealed record ClaimActionRequest(string? Reference, decimal? Amount, stri
 /// <summary><c>/v1/suppliers</c>: suppliers, their recovery figures and their vendor claims.</summary>
 internal static class SuppliersApi
 {
-    private static readonly string[] _actions = ["submit", "acknowledge", "ship", "credit", "reject", "dispute", "write-off", "cancel"];
+    private static readonly string[] _actions = ["submit", "resubmit", "acknowledge", "ship", "credit", "reject", "dispute", "write-off", "cancel"];
 
     public static RouteGroupBuilder MapSuppliers(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/suppliers").WithTags("Suppliers").RequireAuthorization(RmaPolicies.Read);
         group.MapGet("/", ListAsync).WithName("ListSuppliers").WithSummary("The tenant's registered suppliers with their recovery figures");
         group.MapPut("/{supplierId}", PutAsync).WithName("PutSupplier").WithSummary("Register a supplier or update its allowance cap, consolidation window and acknowledgement SLA")
+            .RequireAuthorization(RmaPolicies.SupplierAdmin);
+        group.MapPost("/{supplierId}/rotate-claims-secret", RotateAsync).WithName("RotateSupplierClaimsSecret")
+            .WithSummary("A new claims signing secret, shown once; the previous one keeps signing for Webhooks:RotationOverlapHours")
             .RequireAuthorization(RmaPolicies.SupplierAdmin);
         group.MapGet("/{supplierId}", GetAsync).WithName("GetSupplier").WithSummary("A supplier with claimed, credited and outstanding value, recovery rate and claim aging");
         group.MapGet("/{supplierId}/claims", ClaimsAsync).WithName("ListVendorClaims").WithSummary("The supplier's vendor claims, newest first, optionally by status");
@@ -41,14 +54,57 @@ internal static class SuppliersApi
         return group;
     }
 
-    private static Task<Results<Created<SupplierView>, Ok<SupplierView>, ProblemHttpResult>> PutAsync(
-        string supplierId, SupplierRequest request, HttpContext http, IGrainFactory grains) =>
-        CallerTenant.RegisterAsync<SupplierView>(http, supplierId, "supplierId", $"/v1/suppliers/{supplierId}", async key =>
+    private static async Task<Results<Created<SupplierView>, Ok<SupplierView>, ProblemHttpResult>> PutAsync(
+        string supplierId, SupplierRequest request, HttpContext http, IGrainFactory grains, WebhookApiOptions webhooks)
+    {
+        var endpoint = string.IsNullOrWhiteSpace(request.ClaimsEndpoint) ? null : request.ClaimsEndpoint.Trim();
+        if (endpoint is not null && CheckEndpoint(endpoint, webhooks.AllowLoopback) is { } problem)
         {
-            var result = await grains.GetGrain<ISupplierGrain>(key).RegisterAsync(
-                new RegisterSupplier(request.Name ?? "", request.Currency ?? "", request.AllowanceCap, request.ConsolidationWindowDays, request.AckSlaHours));
+            return RejectionResults.Invalid("claimsEndpoint", problem);
+        }
+
+        return await CallerTenant.RegisterAsync<SupplierView>(http, supplierId, "supplierId", $"/v1/suppliers/{supplierId}", async key =>
+        {
+            var result = await grains.GetGrain<ISupplierGrain>(key).RegisterAsync(new RegisterSupplier(request.Name ?? "", request.Currency ?? "",
+                request.AllowanceCap, request.ConsolidationWindowDays, request.AckSlaHours, endpoint, StandardWebhookSigner.NewSecret()));
+            HideSecretOnReplay(http, result.Supplier);
             return (result.Supplier, result.Rejection, result.Created);
         });
+    }
+
+    private static async Task<Results<Ok<SupplierView>, NotFound, ProblemHttpResult>> RotateAsync(
+        string supplierId, HttpContext http, IGrainFactory grains, WebhookApiOptions webhooks)
+    {
+        if (CallerTenant.Resolve(http) is not { } tenant)
+        {
+            return CallerTenant.Missing();
+        }
+
+        if (await Supplier(grains, tenant, supplierId) is not { } supplier)
+        {
+            return TypedResults.NotFound();
+        }
+
+        var result = await supplier.RotateClaimsSecretAsync(StandardWebhookSigner.NewSecret(), webhooks.RotationOverlap);
+        HideSecretOnReplay(http, result.Supplier);
+        return result.Rejection is { } rejection ? rejection.ToProblem() : TypedResults.Ok(result.Supplier!);
+    }
+
+    /// <summary>A replayed answer (same Idempotency-Key) does not show the secret again: it is never kept in the idempotency store.</summary>
+    private static void HideSecretOnReplay(HttpContext http, SupplierView? view)
+    {
+        if (view?.ClaimsSigningSecret is not null)
+        {
+            IdempotencyMiddleware.SetReplayBody(http, view with { ClaimsSigningSecret = null });
+        }
+    }
+
+    /// <summary>https on a public address (the SSRF guard checks the resolved address again at each send); plain http only
+    /// where loopback targets are allowed (tests and local development).</summary>
+    private static string? CheckEndpoint(string endpoint, bool allowLoopback) =>
+        WebhooksApi.CheckUrl(endpoint, allowLoopback) is { } problem ? problem
+        : !allowLoopback && !endpoint.StartsWith("https://", StringComparison.OrdinalIgnoreCase) ? "The claims endpoint must be an https URL."
+        : null;
 
     private static Task<Results<Ok<SupplierView>, NotFound, ProblemHttpResult>> GetAsync(string supplierId, HttpContext http, IGrainFactory grains) =>
         CallerTenant.ReadAsync(http, supplierId, key => grains.GetGrain<ISupplierGrain>(key).GetAsync());

@@ -23,6 +23,8 @@ public enum VendorClaimStatus
 /// <para><c>AllowanceCap</c>: The most the tenant may claim from this supplier per calendar year (by submission date); null is no cap.</para>
 /// <para><c>ConsolidationWindowDays</c>: Lines join the open draft claim until this many days after it was opened.</para>
 /// <para><c>AckSlaHours</c>: Hours the supplier has to acknowledge a submitted claim before it is escalated.</para>
+/// <para><c>ClaimsEndpoint</c>: Where submitted claims are POSTed (checked by the API); null: claims are submitted by hand, nothing is sent.</para>
+/// <para><c>NewSigningSecret</c>: A fresh <c>whsec_</c> secret, taken only when the supplier gets an endpoint and has no secret yet.</para>
 /// </remarks>
 [GenerateSerializer, Immutable, Alias("ra.RegisterSupplier")]
 public sealed record RegisterSupplier(
@@ -30,7 +32,44 @@ public sealed record RegisterSupplier(
     [property: Id(1)] string Currency,
     [property: Id(2)] decimal? AllowanceCap,
     [property: Id(3)] int ConsolidationWindowDays = 7,
-    [property: Id(4)] int AckSlaHours = 72);
+    [property: Id(4)] int AckSlaHours = 72,
+    [property: Id(5)] string? ClaimsEndpoint = null,
+    [property: Id(6)] string? NewSigningSecret = null);
+
+/// <summary>Delivery state of a claim submitted to a supplier's claims endpoint.</summary>
+[GenerateSerializer, JsonConverter(typeof(JsonStringEnumConverter<ClaimSubmissionStatus>))]
+public enum ClaimSubmissionStatus
+{
+    /// <summary>Waiting for its next attempt (or one is under way).</summary>
+    Pending = 0,
+    /// <summary>The supplier answered 2xx.</summary>
+    Delivered = 1,
+    /// <summary>Refused (4xx) or out of attempts: an exceptions task was created; <c>resubmit</c> tries again.</summary>
+    Failed = 2,
+    /// <summary>The claim left <c>Submitted</c> (acknowledged or cancelled by hand) before it was delivered.</summary>
+    Withdrawn = 3,
+}
+
+/// <summary>The submission of a claim to the supplier's endpoint, as the claim view shows it.</summary>
+[GenerateSerializer, Immutable, Alias("ra.ClaimSubmissionView")]
+public sealed record ClaimSubmissionView(
+    [property: Id(0)] ClaimSubmissionStatus Status,
+    [property: Id(1)] string IdempotencyKey,
+    [property: Id(2)] int Attempts,
+    [property: Id(3)] DateTimeOffset? NextAttemptAt,
+    [property: Id(4)] DateTimeOffset? LastAttemptAt,
+    [property: Id(5)] int? LastStatusCode,
+    [property: Id(6)] string? LastError,
+    [property: Id(7)] DateTimeOffset? DeliveredAt);
+
+/// <summary>What one delivery attempt got back: the HTTP status (null when none came), the vendor RMA number of a 2xx body,
+/// the error in words, and the supplier's <c>Retry-After</c>.</summary>
+[GenerateSerializer, Immutable, Alias("ra.ClaimSendOutcome")]
+public sealed record ClaimSendOutcome(
+    [property: Id(0)] int? StatusCode,
+    [property: Id(1)] string? VendorRmaNumber,
+    [property: Id(2)] string? Error,
+    [property: Id(3)] TimeSpan? RetryAfter = null);
 
 /// <summary>A returned line dispositioned to vendor, to be claimed. Idempotent by <c>(RmaId, LineId)</c>.</summary>
 [GenerateSerializer, Immutable, Alias("ra.ClaimLineInput")]
@@ -51,7 +90,7 @@ public sealed record ClaimLineOutcome([property: Id(0)] string RmaId, [property:
 
 /// <summary>An action on a claim. <paramref name="CommandId"/> makes a retry a no-op.</summary>
 /// <remarks>
-/// <para><c>Action</c>: <c>submit</c>, <c>acknowledge</c>, <c>ship</c>, <c>credit</c>, <c>reject</c>, <c>dispute</c>, <c>write-off</c>, <c>cancel</c>.</para>
+/// <para><c>Action</c>: <c>submit</c>, <c>resubmit</c> (a failed submission to the supplier's endpoint), <c>acknowledge</c>, <c>ship</c>, <c>credit</c>, <c>reject</c>, <c>dispute</c>, <c>write-off</c>, <c>cancel</c>.</para>
 /// <para><c>Reference</c>: Vendor RMA number (acknowledge), tracking number (ship), credit note (credit).</para>
 /// <para><c>Amount</c>: The credited amount (credit).</para>
 /// <para><c>Reason</c>: Why (reject, dispute, write-off, cancel).</para>
@@ -99,7 +138,8 @@ public sealed record VendorClaimView(
     [property: Id(14)] bool DisputeOpen,
     [property: Id(15)] string? DisputeReason,
     [property: Id(16)] string? RejectionReason,
-    [property: Id(17)] IReadOnlyList<ClaimHistoryEntry> History);
+    [property: Id(17)] IReadOnlyList<ClaimHistoryEntry> History,
+    [property: Id(18)] ClaimSubmissionView? Submission = null);
 
 /// <summary>Recovery figures of a supplier.</summary>
 /// <remarks>
@@ -131,7 +171,9 @@ public sealed record SupplierView(
     [property: Id(4)] decimal? AllowanceCap,
     [property: Id(5)] int ConsolidationWindowDays,
     [property: Id(6)] int AckSlaHours,
-    [property: Id(7)] SupplierFigures Figures);
+    [property: Id(7)] SupplierFigures Figures,
+    [property: Id(8)] string? ClaimsEndpoint = null,
+    [property: Id(9)] string? ClaimsSigningSecret = null);
 
 [GenerateSerializer, Immutable, Alias("ra.SupplierResult")]
 public sealed record SupplierResult([property: Id(0)] SupplierView? Supplier, [property: Id(1)] Rejection? Rejection, [property: Id(2)] bool Created = false)
@@ -169,8 +211,15 @@ public interface ISupplierGrain : IGrainWithStringKey
     /// <summary>Applies an action to a claim (submit, acknowledge, ship, credit, reject, dispute, write-off, cancel).</summary>
     Task<ClaimResult> ActAsync(string claimId, ClaimAction action);
 
-    /// <summary>Escalates submitted claims whose acknowledgement is overdue (a task in the <c>escalations</c> queue). Idempotent; the reminder calls it.</summary>
+    /// <summary>Escalates submitted claims whose acknowledgement is overdue (a task in the <c>escalations</c> queue) and sends
+    /// claim submissions that are due. Idempotent; the reminder calls it.</summary>
     Task<IReadOnlyList<string>> CheckSlaAsync();
+
+    /// <summary>A new claims signing secret (the previous one keeps signing for <paramref name="overlap"/>); refused without an endpoint.</summary>
+    Task<SupplierResult> RotateClaimsSecretAsync(string newSecret, TimeSpan overlap);
+
+    /// <summary>The outcome of delivery attempt <paramref name="attempt"/> of a claim's submission; a stale attempt is ignored.</summary>
+    Task ReportSubmissionAsync(string claimId, int attempt, ClaimSendOutcome outcome);
 }
 
 /// <summary>The ids of one tenant's suppliers (registered, or with claims). Key: <c>{tenantId}</c>.</summary>

@@ -28,8 +28,7 @@ public sealed class RmaGrain(
 
     private DateTimeOffset? _reminderDueAt;
     private bool _reminderSynced;
-    private IGrainTimer? _timer;
-    private DateTimeOffset? _timerDueAt;
+    private DeadlineTimer? _timer;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -433,40 +432,8 @@ public sealed class RmaGrain(
         _reminderSynced = true;
     }
 
-    /// <summary>Reminders are coarse (at least a minute, and the reminder service ticks late); while the grain is active,
-    /// a one-shot grain timer runs the same catch-up at the next deadline when it falls within the reminder period.</summary>
-    private void ArmTimer()
-    {
-        var now = time.GetUtcNow();
-        if (RmaMachine.NextWake(state.State) is not { } next || next - now >= _reminderRetryPeriod)
-        {
-            DisarmTimer();
-            return;
-        }
-
-        if (_timer is not null && _timerDueAt == next)
-        {
-            return;
-        }
-
-        DisarmTimer();
-        _timerDueAt = next;
-        _timer = this.RegisterGrainTimer(static (grain, _) => grain.OnTimerAsync(), this,
-            new GrainTimerCreationOptions(next > now ? next - now : TimeSpan.Zero, Timeout.InfiniteTimeSpan));
-    }
-
-    private void DisarmTimer()
-    {
-        _timer?.Dispose();
-        _timer = null;
-        _timerDueAt = null;
-    }
-
-    private async Task OnTimerAsync()
-    {
-        DisarmTimer();
-        await CheckDeadlinesAsync();
-    }
+    private void ArmTimer() =>
+        (_timer ??= new DeadlineTimer(this, CheckDeadlinesAsync)).Arm(RmaMachine.NextWake(state.State), time.GetUtcNow(), _reminderRetryPeriod);
 
     private async Task<PolicyDocument> ResolvePolicyAsync(string tenantId, string? businessUnit, DateTimeOffset now)
     {

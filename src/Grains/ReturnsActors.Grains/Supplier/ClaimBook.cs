@@ -12,7 +12,7 @@ public static class ClaimBook
 
     public static bool IsOpen(VendorClaimState c) => _open.Contains(c.Status) || (c.Status == VendorClaimStatus.Rejected && c.DisputeOpen);
 
-    public static Rejection? Register(SupplierState s, RegisterSupplier c)
+    public static Rejection? Register(SupplierState s, RegisterSupplier c, DateTimeOffset now)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(c.Name) || c.Name.Length > 200) errors["name"] = ["Must be 1 to 200 characters."];
@@ -20,6 +20,11 @@ public static class ClaimBook
         if (c.AllowanceCap is < 0) errors["allowanceCap"] = ["Must not be negative."];
         if (c.ConsolidationWindowDays is < 0 or > 365) errors["consolidationWindowDays"] = ["0 to 365."];
         if (c.AckSlaHours is < 1 or > 24 * 90) errors["ackSlaHours"] = ["1 to 2160."];
+        if (!string.IsNullOrWhiteSpace(c.ClaimsEndpoint) && s.SigningSecret is null && string.IsNullOrEmpty(c.NewSigningSecret))
+        {
+            errors["claimsEndpoint"] = ["A new endpoint needs a signing secret."];
+        }
+
         if (errors.Count > 0)
         {
             return Rejection.Invalid("supplier.invalid", "The supplier is not valid.", errors);
@@ -31,7 +36,27 @@ public static class ClaimBook
         s.AllowanceCap = c.AllowanceCap;
         s.ConsolidationWindowDays = c.ConsolidationWindowDays;
         s.AckSlaHours = c.AckSlaHours;
+        SetEndpoint(s, string.IsNullOrWhiteSpace(c.ClaimsEndpoint) ? null : c.ClaimsEndpoint.Trim(), c.NewSigningSecret, now);
         return null;
+    }
+
+    /// <summary>A supplier that gets an endpoint gets a signing secret (kept when the endpoint moves); removing the endpoint
+    /// drops the secrets and fails the submissions still pending.</summary>
+    private static void SetEndpoint(SupplierState s, string? endpoint, string? newSecret, DateTimeOffset now)
+    {
+        if (endpoint is null)
+        {
+            if (s.ClaimsEndpoint is not null)
+            {
+                ClaimSubmissions.FailPending(s, "The supplier's claims endpoint was removed.", now);
+            }
+
+            (s.ClaimsEndpoint, s.SigningSecret, s.PreviousSigningSecret, s.PreviousSecretExpiresAt) = (null, null, null, null);
+            return;
+        }
+
+        s.ClaimsEndpoint = endpoint;
+        s.SigningSecret ??= newSecret;
     }
 
     /// <summary>Drafts one line into the open draft claim of its window (opening one when there is none, or the window
@@ -105,6 +130,7 @@ public static class ClaimBook
         var rejection = (a.Action ?? "").Trim().ToLowerInvariant() switch
         {
             "submit" => Submit(s, c, a, now),
+            "resubmit" => ClaimSubmissions.Resubmit(s, c, a.Actor, now),
             "acknowledge" => Acknowledge(c, a, now),
             "ship" => Ship(c, a, now),
             "credit" => Credit(c, a, now),
@@ -114,6 +140,11 @@ public static class ClaimBook
             "cancel" => Cancel(s, c, a, now),
             _ => Rejection.Invalid("claim.unknown_action", $"Unknown action '{a.Action}'."),
         };
+        if (rejection is null)
+        {
+            ClaimSubmissions.WithdrawIfSettled(c);
+        }
+
         if (rejection is null && !string.IsNullOrWhiteSpace(a.CommandId))
         {
             c.AppliedCommands.Add(a.CommandId);
@@ -176,7 +207,11 @@ public static class ClaimBook
             new Money(c.WrittenOffAmount, c.Currency),
             c.Lines.Select(l => new ClaimLineView(l.RmaId, l.LineId, l.Sku, l.Quantity, l.UnitPrice, l.ReasonCode, l.ReasonClass, l.Grade)).ToList(),
             c.OpenedAt, c.WindowClosesAt, c.SubmittedAt, c.AckDueAt, c.AckEscalatedAt, c.VendorRmaNumber, c.TrackingNumber,
-            c.DisputeOpen, c.DisputeReason, c.RejectionReason, c.History.ToList());
+            c.DisputeOpen, c.DisputeReason, c.RejectionReason, c.History.ToList(),
+            c.Submission is { } sub
+                ? new ClaimSubmissionView(sub.Status, sub.IdempotencyKey, sub.Attempts, sub.NextAttemptAt, sub.LastAttemptAt, sub.LastStatusCode,
+                    sub.LastError, sub.DeliveredAt)
+                : null);
 
     public static string LineKey(string rmaId, string lineId) => $"{rmaId}/{lineId}";
 
@@ -206,6 +241,7 @@ public static class ClaimBook
         c.SubmittedAt = now;
         c.AckDueAt = now + TimeSpan.FromHours(s.AckSlaHours);
         History(c, "vendor_claim.submitted", now, a.Actor, $"Acknowledgement due {c.AckDueAt:O}.");
+        ClaimSubmissions.Open(s, c, now);
         return null;
     }
 

@@ -16,6 +16,12 @@ public sealed class SupplierState
     /// <summary>Which claim owns each returned line (<c>{rmaId}/{lineId}</c>): a line is claimed once. A cancelled claim releases its lines.</summary>
     [Id(7)] public Dictionary<string, string> LineOwners { get; set; } = [];
     [Id(8)] public int NextClaimNumber { get; set; } = 1;
+    /// <summary>Where submitted claims are POSTed; null: claims are submitted by hand.</summary>
+    [Id(9)] public string? ClaimsEndpoint { get; set; }
+    [Id(10)] public string? SigningSecret { get; set; }
+    /// <summary>The secret before the last rotation; it keeps signing until <see cref="PreviousSecretExpiresAt"/>.</summary>
+    [Id(11)] public string? PreviousSigningSecret { get; set; }
+    [Id(12)] public DateTimeOffset? PreviousSecretExpiresAt { get; set; }
 }
 
 [GenerateSerializer, Alias("ra.VendorClaimState")]
@@ -43,6 +49,8 @@ public sealed class VendorClaimState
     [Id(18)] public List<ClaimHistoryEntry> History { get; set; } = [];
     /// <summary>Command ids applied to this claim (bounded), so a retried action is a no-op.</summary>
     [Id(19)] public List<string> AppliedCommands { get; set; } = [];
+    /// <summary>The outbox entry of the submission to the supplier's endpoint, written with the status change; null when nothing is sent.</summary>
+    [Id(20)] public ClaimSubmissionState? Submission { get; set; }
 
     public decimal ClaimedAmount => Lines.Sum(l => Money.Round(l.UnitPrice.Amount * l.Quantity));
 
@@ -61,4 +69,23 @@ public sealed class ClaimLineState
     [Id(6)] public ReasonClass ReasonClass { get; set; }
     [Id(7)] public ItemGrade? Grade { get; set; }
     [Id(8)] public string? ConditionNotes { get; set; }
+}
+
+[GenerateSerializer, Alias("ra.ClaimSubmissionState")]
+public sealed class ClaimSubmissionState
+{
+    [Id(0)] public ClaimSubmissionStatus Status { get; set; }
+    /// <summary>Sent as <c>Idempotency-Key</c> and <c>webhook-id</c> on every attempt, resubmissions included.</summary>
+    [Id(1)] public string IdempotencyKey { get; set; } = "";
+    /// <summary>Finished attempts since the submission (or the last resubmission); the attempt under way is number Attempts + 1.</summary>
+    [Id(2)] public int Attempts { get; set; }
+    [Id(3)] public DateTimeOffset? NextAttemptAt { get; set; }
+    [Id(4)] public DateTimeOffset? LastAttemptAt { get; set; }
+    [Id(5)] public int? LastStatusCode { get; set; }
+    [Id(6)] public string? LastError { get; set; }
+    [Id(7)] public DateTimeOffset? DeliveredAt { get; set; }
+    /// <summary>How often it failed: names the exceptions task of each failure.</summary>
+    [Id(8)] public int Failures { get; set; }
+    /// <summary>The exceptions task of the last failure was created (retried until it is).</summary>
+    [Id(9)] public bool FailureTaskCreated { get; set; }
 }

@@ -1,4 +1,7 @@
+using Microsoft.Extensions.Http.Resilience;
+using ReturnsActors.Adapters.Outbound;
 using ReturnsActors.Api.Notifications;
+using ReturnsActors.Grains.Suppliers;
 using ReturnsActors.Silo.Settings;
 
 namespace ReturnsActors.Silo.Connectors;
@@ -21,23 +24,41 @@ internal static class ConnectorHosting
         {
             var erp = settings.Connectors.Erp;
             services.AddSingleton(new ErpConnectorOptions(new Uri(erp.Url), erp.ApiKey));
-            services.AddHttpClient<ErpConnector>().AddStandardResilienceHandler(o =>
-            {
-                var attempt = TimeSpan.FromSeconds(erp.TimeoutSeconds);
-                var delay = TimeSpan.FromMilliseconds(erp.RetryDelayMilliseconds);
-                o.AttemptTimeout.Timeout = attempt;
-                o.Retry.MaxRetryAttempts = Math.Max(erp.Retries, 1);
-                o.Retry.ShouldHandle = erp.Retries == 0 ? _ => ValueTask.FromResult(false) : o.Retry.ShouldHandle;
-                o.Retry.Delay = delay;
-                o.Retry.MaxDelay = delay * 8;
-                o.Retry.UseJitter = true;
-                o.Retry.BackoffType = Polly.DelayBackoffType.Exponential;
-                o.TotalRequestTimeout.Timeout = attempt * (erp.Retries + 1) + delay * 8 * (erp.Retries + 1);
-                o.CircuitBreaker.SamplingDuration = attempt * 2 > TimeSpan.FromSeconds(30) ? attempt * 2 : TimeSpan.FromSeconds(30);
-            });
+            services.AddHttpClient<ErpConnector>().AddStandardResilienceHandler(o => Configure(o, erp));
             services.AddSingleton<IConnectorChannel>(sp => sp.GetRequiredService<ErpConnector>());
         }
 
+        // Claims go to many suppliers: the SSRF guard checks each target at connect time, and the pipeline (so its circuit
+        // breaker) is per supplier host, so one supplier's outage does not hold up the others.
+        var claims = settings.Connectors.SupplierClaims;
+        services.Configure<ClaimSubmissionOptions>(o =>
+        {
+            o.MaxAttempts = claims.MaxAttempts;
+            o.RetryBase = TimeSpan.FromMilliseconds(claims.RetryBaseMilliseconds);
+            o.RetryMax = TimeSpan.FromSeconds(claims.RetryMaxSeconds);
+            o.AttemptLease = TotalTimeout(claims) + TimeSpan.FromSeconds(30);
+        });
+        services.AddHttpClient<IVendorClaimSender, SupplierClaimSender>(c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => SsrfGuard.CreateHandler(settings.Webhooks.AllowLoopback))
+            .AddStandardResilienceHandler(o => Configure(o, claims)).SelectPipelineByAuthority();
         return services;
     }
+
+    private static void Configure(HttpStandardResilienceOptions o, HttpConnectorSettings c)
+    {
+        var attempt = TimeSpan.FromSeconds(c.TimeoutSeconds);
+        var delay = TimeSpan.FromMilliseconds(c.RetryDelayMilliseconds);
+        o.AttemptTimeout.Timeout = attempt;
+        o.Retry.MaxRetryAttempts = Math.Max(c.Retries, 1);
+        o.Retry.ShouldHandle = c.Retries == 0 ? _ => ValueTask.FromResult(false) : o.Retry.ShouldHandle;
+        o.Retry.Delay = delay;
+        o.Retry.MaxDelay = delay * 8;
+        o.Retry.UseJitter = true;
+        o.Retry.BackoffType = Polly.DelayBackoffType.Exponential;
+        o.TotalRequestTimeout.Timeout = TotalTimeout(c);
+        o.CircuitBreaker.SamplingDuration = attempt * 2 > TimeSpan.FromSeconds(30) ? attempt * 2 : TimeSpan.FromSeconds(30);
+    }
+
+    private static TimeSpan TotalTimeout(HttpConnectorSettings c) =>
+        (TimeSpan.FromSeconds(c.TimeoutSeconds) + TimeSpan.FromMilliseconds(c.RetryDelayMilliseconds) * 8) * (c.Retries + 1);
 }

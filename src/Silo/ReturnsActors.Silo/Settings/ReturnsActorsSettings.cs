@@ -174,17 +174,13 @@ public sealed class IngestSettings
 public sealed class ConnectorSettings
 {
     public ErpSettings Erp { get; set; } = new();
+
+    public SupplierClaimSettings SupplierClaims { get; set; } = new();
 }
 
-/// <summary>ERP credit-memo / refund posting on <c>settlement.requested</c>; off while <c>Url</c> is empty.</summary>
-public sealed class ErpSettings
+/// <summary>The resilience pipeline of an outbound HTTP connector (timeout, quick retries with jitter, circuit breaker).</summary>
+public class HttpConnectorSettings
 {
-    /// <summary>The absolute http(s) URL settlement requests are POSTed to; empty: off.</summary>
-    public string Url { get; set; } = "";
-
-    /// <summary>Sent as <c>X-Api-Key</c> when set.</summary>
-    public string ApiKey { get; set; } = "";
-
     /// <summary>How long one attempt may take.</summary>
     public int TimeoutSeconds { get; set; } = 10;
 
@@ -193,6 +189,29 @@ public sealed class ErpSettings
 
     /// <summary>The first quick-retry delay.</summary>
     public int RetryDelayMilliseconds { get; set; } = 2000;
+}
+
+/// <summary>ERP credit-memo / refund posting on <c>settlement.requested</c>; off while <c>Url</c> is empty.</summary>
+public sealed class ErpSettings : HttpConnectorSettings
+{
+    /// <summary>The absolute http(s) URL settlement requests are POSTed to; empty: off.</summary>
+    public string Url { get; set; } = "";
+
+    /// <summary>Sent as <c>X-Api-Key</c> when set.</summary>
+    public string ApiKey { get; set; } = "";
+}
+
+/// <summary>Vendor-claim submission to suppliers registered with a claims endpoint.</summary>
+public sealed class SupplierClaimSettings : HttpConnectorSettings
+{
+    /// <summary>Attempts (each with its quick retries) before a submission fails and an exceptions task is created.</summary>
+    public int MaxAttempts { get; set; } = 12;
+
+    /// <summary>The delay after the first failed attempt; doubles per attempt, with jitter.</summary>
+    public int RetryBaseMilliseconds { get; set; } = 60_000;
+
+    /// <summary>The longest delay between two attempts (also the cap on Retry-After).</summary>
+    public int RetryMaxSeconds { get; set; } = 3600;
 }
 
 /// <summary>Customer notifications by email at each milestone; off while <c>Smtp:Host</c> is empty.</summary>
@@ -366,11 +385,22 @@ internal static class SettingsLoader
         {
             Require(Uri.TryCreate(s.Connectors.Erp.Url, UriKind.Absolute, out var erp) && (erp.Scheme == Uri.UriSchemeHttps || erp.Scheme == Uri.UriSchemeHttp),
                 $"{P}:Connectors:Erp:Url", "must be an absolute http or https URL");
-            Require(s.Connectors.Erp.TimeoutSeconds is >= 1 and <= 120, $"{P}:Connectors:Erp:TimeoutSeconds", "must be between 1 and 120");
-            Require(s.Connectors.Erp.Retries is >= 0 and <= 10, $"{P}:Connectors:Erp:Retries", "must be between 0 and 10");
-            Require(s.Connectors.Erp.RetryDelayMilliseconds is >= 10 and <= 60_000, $"{P}:Connectors:Erp:RetryDelayMilliseconds",
-                "must be between 10 and 60000");
+            ValidateHttpConnector(s.Connectors.Erp, $"{P}:Connectors:Erp");
         }
+
+        var claims = s.Connectors.SupplierClaims;
+        ValidateHttpConnector(claims, $"{P}:Connectors:SupplierClaims");
+        Require(claims.MaxAttempts is >= 1 and <= 1000, $"{P}:Connectors:SupplierClaims:MaxAttempts", "must be between 1 and 1000");
+        Require(claims.RetryBaseMilliseconds is >= 10 and <= 3_600_000, $"{P}:Connectors:SupplierClaims:RetryBaseMilliseconds", "must be between 10 and 3600000");
+        Require(claims.RetryMaxSeconds is >= 1 and <= 86_400 && claims.RetryMaxSeconds * 1000L >= claims.RetryBaseMilliseconds,
+            $"{P}:Connectors:SupplierClaims:RetryMaxSeconds", "must be between 1 and 86400 and not below Connectors:SupplierClaims:RetryBaseMilliseconds");
+    }
+
+    private static void ValidateHttpConnector(HttpConnectorSettings c, string prefix)
+    {
+        Require(c.TimeoutSeconds is >= 1 and <= 120, $"{prefix}:TimeoutSeconds", "must be between 1 and 120");
+        Require(c.Retries is >= 0 and <= 10, $"{prefix}:Retries", "must be between 0 and 10");
+        Require(c.RetryDelayMilliseconds is >= 10 and <= 60_000, $"{prefix}:RetryDelayMilliseconds", "must be between 10 and 60000");
     }
 
     private static void ValidateJwt(JwtSettings jwt, string prefix)

@@ -1,0 +1,60 @@
+using System.Text;
+using System.Text.Json;
+using ReturnsActors.Adapters.Outbound;
+using ReturnsActors.Grains.Suppliers;
+
+namespace ReturnsActors.Silo.Connectors;
+
+/// <summary>POSTs a claim document to the supplier's endpoint, signed per Standard Webhooks, with the submission's
+/// <c>Idempotency-Key</c> (also the <c>webhook-id</c>). The HttpClient carries the resilience pipeline (per supplier host)
+/// and the SSRF guard; the supplier grain retries durably what it still cannot deliver.</summary>
+internal sealed class SupplierClaimSender(HttpClient http, TimeProvider time) : IVendorClaimSender
+{
+    public async Task<ClaimSendOutcome> SendAsync(ClaimDelivery delivery, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, delivery.Url)
+        {
+            Content = new StringContent(delivery.Body, Encoding.UTF8, "application/json"),
+        };
+        request.Headers.TryAddWithoutValidation("Idempotency-Key", delivery.IdempotencyKey);
+        foreach (var (name, value) in StandardWebhookSigner.Sign(delivery.IdempotencyKey, time.GetUtcNow(), delivery.Body, delivery.Secrets))
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        try
+        {
+            using var response = await http.SendAsync(request, cancellationToken);
+            var status = (int)response.StatusCode;
+            if (!response.IsSuccessStatusCode)
+            {
+                var retryAfter = response.Headers.RetryAfter is { } r ? r.Delta ?? (r.Date - time.GetUtcNow()) : null;
+                return new ClaimSendOutcome(status, null, $"HTTP {status}", retryAfter);
+            }
+
+            return new ClaimSendOutcome(status, VendorRmaNumber(await response.Content.ReadAsStringAsync(cancellationToken)), null);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return new ClaimSendOutcome(null, null, ex.Message);
+        }
+    }
+
+    /// <summary><c>{ "vendorRmaNumber": "..." }</c> in a 2xx body; anything else is an acceptance without a reference.</summary>
+    internal static string? VendorRmaNumber(string body)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            return json.RootElement.ValueKind == JsonValueKind.Object
+                && json.RootElement.TryGetProperty("vendorRmaNumber", out var number) && number.ValueKind == JsonValueKind.String
+                && number.GetString() is { Length: > 0 and <= 100 } value
+                ? value
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
