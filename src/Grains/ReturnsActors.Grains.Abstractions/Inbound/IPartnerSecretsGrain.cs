@@ -10,7 +10,8 @@ public interface IPartnerSecretsGrain : IGrainWithStringKey
     Task<string?> GetAsync(string partner);
 }
 
-/// <summary>Which return a parcel belongs to, learned when its label is recorded through ingest. Key: <c>{tenantId}/{trackingNumber}</c>.</summary>
+/// <summary>Which return a parcel belongs to, learned when the return's <c>label.created</c> event is drained
+/// (REST, ingest or a partner adapter alike). Key: <c>{tenantId}/{trackingNumber}</c>.</summary>
 public interface ITrackingIndexGrain : IGrainWithStringKey
 {
     /// <summary>Records the return of this tracking number (the latest label wins).</summary>
