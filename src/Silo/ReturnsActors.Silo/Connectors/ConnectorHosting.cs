@@ -1,4 +1,3 @@
-using ReturnsActors.Api.Notifications;
 using ReturnsActors.Silo.Settings;
 
 namespace ReturnsActors.Silo.Connectors;
@@ -13,8 +12,9 @@ internal static class ConnectorHosting
         if (!string.IsNullOrWhiteSpace(settings.Notifications.Smtp.Host))
         {
             var smtp = settings.Notifications.Smtp;
-            var email = new EmailNotificationOptions(smtp.Host, smtp.Port, smtp.UseTls, smtp.From, settings.Notifications.Recipient, settings.Notifications.Language);
-            services.AddSingleton<IConnectorChannel>(sp => new EmailNotificationChannel(email, sp.GetRequiredService<INotificationTemplateStore>()));
+            var recipient = settings.Notifications.Recipient;
+            services.AddSingleton(new EmailNotificationOptions(smtp.Host, smtp.Port, smtp.UseTls, smtp.From, recipient.Length == 0 ? null : recipient));
+            services.AddSingleton<IConnectorChannel, EmailNotificationChannel>();
         }
 
         if (!string.IsNullOrWhiteSpace(settings.Connectors.Erp.Url))
