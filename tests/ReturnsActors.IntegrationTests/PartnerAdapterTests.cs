@@ -14,7 +14,7 @@ namespace ReturnsActors.IntegrationTests;
 [Collection(ClusterProcessCollection.Name)]
 public sealed class PartnerAdapterTests(EmbeddedApiSilo fixture)
 {
-    private const string Secret = "partner-secret-0123456789abcdef";
+    internal const string Secret = "partner-secret-0123456789abcdef";
 
     [Fact]
     public async Task EasyPostTrackerUpdate_FindsTheReturnByTrackingCode_AndChecksItsHmac()
@@ -286,9 +286,9 @@ public sealed class PartnerAdapterTests(EmbeddedApiSilo fixture)
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
     }
 
-    private static string Sample(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Samples", name));
+    internal static string Sample(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Samples", name));
 
-    private static Task<HttpResponseMessage> PostAsync(HttpClient http, string tenant, string partner, string body,
+    internal static Task<HttpResponseMessage> PostAsync(HttpClient http, string tenant, string partner, string body,
         params (string Name, string Value)[] headers) => SendAsync(http, tenant, partner, body, headers, null, "application/json");
 
     private static async Task<HttpResponseMessage> SendAsync(HttpClient http, string tenant, string partner, string body,
@@ -311,7 +311,7 @@ public sealed class PartnerAdapterTests(EmbeddedApiSilo fixture)
         return JsonDocument.Parse(text).RootElement.GetProperty("status").GetString();
     }
 
-    private static string HexHmac(string secret, string body) =>
+    internal static string HexHmac(string secret, string body) =>
         Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(body)));
 
     private static string Base64Hmac(string secret, string body) =>
