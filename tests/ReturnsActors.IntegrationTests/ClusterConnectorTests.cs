@@ -39,6 +39,7 @@ public sealed class ClusterConnectorTests : IAsyncLifetime
         {
             await first.WaitReadyAsync();
             using var http = Client(first, tenant);
+            (await http.PutAsJsonAsync("/v1/notifications/settings", new { defaultLanguage = "de-CH" })).EnsureSuccessStatusCode();
             await WebhookDeliveryTests.LoadOrderAsync(http);
             await WebhookDeliveryTests.CreateRmaAsync(http, "R-1");
             (await http.PostAsJsonAsync("/v1/rmas/R-1/label", new { carrier = "UPS", trackingNumber = "1Z1" })).EnsureSuccessStatusCode();
@@ -60,6 +61,7 @@ public sealed class ClusterConnectorTests : IAsyncLifetime
         await using var second = SiloProcess.Start(settings);
         await second.WaitReadyAsync();
         using var client = Client(second, tenant);
+        Assert.Equal("de-ch", JsonNode.Parse(await client.GetStringAsync("/v1/notifications/settings"))!["defaultLanguage"]!.GetValue<string>());
         await WebhookDeliveryTests.CreateRmaAsync(client, "R-2");
         var expected = (await MilestonesAsync(client, "R-1")).Count + (await MilestonesAsync(client, "R-2")).Count;
         await WebhookDeliveryTests.WaitUntilAsync(() => Task.FromResult(sink.Store.Messages.Count >= expected));
@@ -67,7 +69,9 @@ public sealed class ClusterConnectorTests : IAsyncLifetime
         var mails = sink.Store.Messages.ToList();
         Assert.Equal(expected, mails.Count);
         Assert.Equal(mails.Count, mails.Select(m => m.MessageId).Distinct().Count());
-        Assert.Contains(mails, m => m.Subject == "Your return label for R-1");
+        // Notifications:Recipient (development) receives every mail; the order has no language, so the tenant's de-CH falls to de.
+        Assert.All(mails, m => Assert.Equal("customer@example.org", m.To.Mailboxes.Single().Address));
+        Assert.Contains(mails, m => m.Subject == "Ihr Retourenetikett für R-1");
     }
 
     private static async Task<List<string>> MilestonesAsync(HttpClient http, string rma) =>

@@ -14,7 +14,7 @@ namespace ReturnsActors.IntegrationTests;
 [Collection(ClusterProcessCollection.Name)]
 public sealed class PartnerAdapterTests(EmbeddedApiSilo fixture)
 {
-    private const string Secret = "partner-secret-0123456789abcdef";
+    internal const string Secret = "partner-secret-0123456789abcdef";
 
     [Fact]
     public async Task EasyPostTrackerUpdate_FindsTheReturnByTrackingCode_AndChecksItsHmac()
@@ -238,6 +238,37 @@ public sealed class PartnerAdapterTests(EmbeddedApiSilo fixture)
         return (silo.Http, key, tenant);
     }
 
+    [Fact]
+    public async Task EasyPostTrackerUpdate_FindsAReturnWhoseLabelWasRecordedThroughTheRestEndpoint()
+    {
+        var (http, key, tenant) = await TenantAsync();
+        await OrderAsync(http, key, "ORD-REST");
+        using (var created = await http.SendAsync(HttpMethod.Post, "/v1/rmas", key, new
+        {
+            rmaId = "RMA-REST",
+            orderId = "ORD-REST",
+            lines = new[] { new { orderLineId = "1", quantity = 1, reasonCode = "BROKEN", reasonClass = "Defect" } },
+        }))
+        {
+            Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+        }
+
+        using (var label = await http.SendAsync(HttpMethod.Post, "/v1/rmas/RMA-REST/label", key, new { carrier = "USPS", trackingNumber = "9400110898825022579493" }))
+        {
+            Assert.True(label.IsSuccessStatusCode, await label.Content.ReadAsStringAsync());
+        }
+
+        await SetSecretAsync(http, key, "easypost");
+        var sample = Sample("easypost-tracker-updated-in-transit.json");
+        using (var ok = await PostAsync(http, tenant, "easypost", sample, ("X-Hmac-Signature", $"hmac-sha256-hex={HexHmac(Secret, sample)}")))
+        {
+            Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+            Assert.Equal("applied", await StatusOf(ok));
+        }
+
+        Assert.Equal("InTransit", (await GetJsonAsync(http, key, "/v1/rmas/RMA-REST")).GetProperty("status").GetString());
+    }
+
     private static async Task ReturnWithLabelAsync(HttpClient http, string key, string rmaId, string trackingNumber)
     {
         await OrderAsync(http, key, $"ORD-{rmaId}");
@@ -255,9 +286,9 @@ public sealed class PartnerAdapterTests(EmbeddedApiSilo fixture)
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
     }
 
-    private static string Sample(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Samples", name));
+    internal static string Sample(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Samples", name));
 
-    private static Task<HttpResponseMessage> PostAsync(HttpClient http, string tenant, string partner, string body,
+    internal static Task<HttpResponseMessage> PostAsync(HttpClient http, string tenant, string partner, string body,
         params (string Name, string Value)[] headers) => SendAsync(http, tenant, partner, body, headers, null, "application/json");
 
     private static async Task<HttpResponseMessage> SendAsync(HttpClient http, string tenant, string partner, string body,
@@ -280,7 +311,7 @@ public sealed class PartnerAdapterTests(EmbeddedApiSilo fixture)
         return JsonDocument.Parse(text).RootElement.GetProperty("status").GetString();
     }
 
-    private static string HexHmac(string secret, string body) =>
+    internal static string HexHmac(string secret, string body) =>
         Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(body)));
 
     private static string Base64Hmac(string secret, string body) =>

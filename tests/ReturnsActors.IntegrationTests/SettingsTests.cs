@@ -30,7 +30,7 @@ public sealed class SettingsTests
     [Theory]
     [InlineData("Notifications:Smtp:From", "not-an-address", "ReturnsActors:Notifications:Smtp:From")]
     [InlineData("Notifications:Smtp:Port", "0", "ReturnsActors:Notifications:Smtp:Port")]
-    [InlineData("Notifications:Language", "fr", "ReturnsActors:Notifications:Language")]
+    [InlineData("Notifications:Recipient", "not-an-address", "ReturnsActors:Notifications:Recipient")]
     [InlineData("Connectors:Erp:Url", "ftp://erp.example/credit-memos", "ReturnsActors:Connectors:Erp:Url")]
     [InlineData("Connectors:SupplierClaims:MaxAttempts", "0", "ReturnsActors:Connectors:SupplierClaims:MaxAttempts")]
     [InlineData("Connectors:SupplierClaims:RetryMaxSeconds", "30", "ReturnsActors:Connectors:SupplierClaims:RetryMaxSeconds")]

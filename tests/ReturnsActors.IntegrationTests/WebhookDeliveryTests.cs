@@ -198,22 +198,24 @@ public sealed class WebhookDeliveryTests(WebhookSilo webhookSilo, EmbeddedApiSil
     internal static async Task<JsonArray> DeliveriesAsync(HttpClient http, string id) =>
         JsonNode.Parse(await http.GetStringAsync($"/v1/webhook-subscriptions/{id}/deliveries"))!.AsArray();
 
-    internal static async Task LoadOrderAsync(HttpClient http) =>
-        (await http.PutAsJsonAsync("/v1/orders/O-1", new
+    internal static async Task LoadOrderAsync(HttpClient http, string orderId = "O-1", string? customerEmail = null, string? customerLanguage = null) =>
+        (await http.PutAsJsonAsync($"/v1/orders/{orderId}", new
         {
             channel = "web",
             deliveredAt = DateTimeOffset.UtcNow.AddDays(-2),
             currency = "EUR",
+            customerEmail,
+            customerLanguage,
             lines = new[] { new { orderLineId = "1", sku = "SKU-1", category = "apparel", quantity = 5, unitPrice = 10m, serialNumbers = Array.Empty<string>() } },
         })).EnsureSuccessStatusCode();
 
-    internal static async Task CreateRmaAsync(HttpClient http, string rma)
+    internal static async Task CreateRmaAsync(HttpClient http, string rma, string orderId = "O-1", int quantity = 1)
     {
         using var created = await http.PostAsJsonAsync("/v1/rmas", new
         {
             rmaId = rma,
-            orderId = "O-1",
-            lines = new[] { new { orderLineId = "1", quantity = 1, reasonCode = "SIZE", reasonClass = "Convenience" } },
+            orderId,
+            lines = new[] { new { orderLineId = "1", quantity, reasonCode = "SIZE", reasonClass = "Convenience" } },
         });
         Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
     }

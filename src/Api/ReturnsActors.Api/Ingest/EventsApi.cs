@@ -41,6 +41,8 @@ public static class EventsApi
         services.TryAddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();
         services.TryAddSingleton<IngestGate>();
         services.TryAddSingleton<InboundProcessor>();
+        services.AddDataProtection();
+        services.TryAddSingleton<PartnerSecretProtector>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPartnerAdapter, GenericCarrierAdapter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPartnerAdapter, EasyPostAdapter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPartnerAdapter, ShippoAdapter>());

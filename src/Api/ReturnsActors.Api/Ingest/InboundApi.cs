@@ -39,7 +39,7 @@ internal static class InboundApi
     }
 
     private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> SetSecretAsync(string partner, PartnerSecretRequest request,
-        HttpContext http, InboundProcessor processor, IGrainFactory grains)
+        HttpContext http, InboundProcessor processor, PartnerSecretProtector protector, IGrainFactory grains)
     {
         if (CallerTenant.Resolve(http) is not { } tenant)
         {
@@ -56,12 +56,12 @@ internal static class InboundApi
             return RejectionResults.Invalid("secret", "The secret must be 16 to 512 characters.");
         }
 
-        await grains.GetGrain<IPartnerSecretsGrain>(tenant).SetAsync(partner, secret);
+        await grains.GetGrain<IPartnerSecretsGrain>(tenant).SetAsync(partner, protector.Protect(secret));
         return TypedResults.NoContent();
     }
 
     private static async Task<IResult> ReceiveAsync(string partner, HttpContext http, InboundProcessor processor, IngestGate gate,
-        IngestOptions options, IGrainFactory grains, TimeProvider time, CancellationToken cancellationToken)
+        IngestOptions options, PartnerSecretProtector protector, IGrainFactory grains, TimeProvider time, CancellationToken cancellationToken)
     {
         if (processor.Adapter(partner) is not { } adapter)
         {
@@ -84,9 +84,10 @@ internal static class InboundApi
         using var buffer = new MemoryStream();
         await http.Request.Body.CopyToAsync(buffer, cancellationToken);
         var body = buffer.ToArray();
-        var secret = await grains.GetGrain<IPartnerSecretsGrain>(tenant).GetAsync(partner);
-        var check = secret is null
-            ? Adapters.Inbound.SignatureCheck.Fail("No signing secret is set for this partner and tenant.")
+        var stored = await grains.GetGrain<IPartnerSecretsGrain>(tenant).GetAsync(partner);
+        var secret = stored is null ? null : protector.Unprotect(stored);
+        var check = stored is null ? Adapters.Inbound.SignatureCheck.Fail("No signing secret is set for this partner and tenant.")
+            : secret is null ? Adapters.Inbound.SignatureCheck.Fail("The stored signing secret cannot be decrypted (its data-protection key is missing); set it again.")
             : adapter.Verify(name => Value(http, name), body, secret, time.GetUtcNow(), options.SignatureTolerance);
         if (!check.Valid)
         {

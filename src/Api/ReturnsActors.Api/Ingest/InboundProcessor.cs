@@ -136,12 +136,8 @@ public sealed class InboundProcessor(IGrainFactory grains, IDeadLetterStore dead
             RmaResult result;
             try
             {
+                // The return indexes a recorded label's tracking number itself (RmaGrain), whichever path recorded it.
                 result = await RmaCommandDispatcher.SendAsync(grains.GetGrain<IRmaGrain>($"{tenant}/{mapped.RmaId}"), mapped.Command);
-                if (result.Rejection is null && mapped.Command is RecordLabel label)
-                {
-                    // Carrier webhooks name the parcel, not the return.
-                    await grains.GetGrain<ITrackingIndexGrain>($"{tenant}/{label.TrackingNumber}").SetAsync(mapped.RmaId);
-                }
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

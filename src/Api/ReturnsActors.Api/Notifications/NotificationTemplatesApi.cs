@@ -6,6 +6,7 @@ using ReturnsActors.Api.Auth;
 using ReturnsActors.Api.OpenApi;
 using ReturnsActors.Api.Problems;
 using ReturnsActors.Api.Tenancy;
+using ReturnsActors.Grains.Orders;
 
 namespace ReturnsActors.Api.Notifications;
 
@@ -15,33 +16,69 @@ namespace ReturnsActors.Api.Notifications;
 /// <param name="Body">Plain text, 1 to 20000 characters.</param>
 public sealed record NotificationTemplate(string? Subject, string? Body);
 
-/// <summary>Tenants' template overrides.</summary>
+/// <summary>A tenant's notification settings.</summary>
+/// <param name="DefaultLanguage">The language tag a customer's mail falls back to when neither the customer's tag nor its base
+/// language has a template (before <c>en</c>); null: straight to <c>en</c>.</param>
+public sealed record NotificationSettings(string? DefaultLanguage);
+
+/// <summary>Tenants' template overrides and default language.</summary>
 public interface INotificationTemplateStore
 {
     Task PutAsync(string tenantId, string language, string eventType, NotificationTemplate template, CancellationToken cancellationToken);
 
     Task<NotificationTemplate?> GetAsync(string tenantId, string language, string eventType, CancellationToken cancellationToken);
+
+    Task PutDefaultLanguageAsync(string tenantId, string language, CancellationToken cancellationToken);
+
+    /// <summary>The tenant's default language (lower case), or null when none was set.</summary>
+    Task<string?> GetDefaultLanguageAsync(string tenantId, CancellationToken cancellationToken);
 }
 
-/// <summary><c>/v1/notifications/templates</c>: the tenant's email templates (tenant admin).</summary>
+/// <summary><c>/v1/notifications</c>: the tenant's email templates and default language (tenant admin).</summary>
 internal static class NotificationTemplatesApi
 {
-    /// <summary>The languages and milestone event types a template can be given for.</summary>
-    public static readonly IReadOnlyList<string> Languages = ["en", "de"];
-
+    /// <summary>The milestone event types a template can be given for.</summary>
     public static readonly IReadOnlyList<string> EventTypes =
-        ["return.authorized", "label.created", "return.declined", "settlement.refund_issued", "settlement.credit_issued", "return.closed"];
+        ["return.authorized", "label.created", "return.declined", "receipt.recorded", "settlement.refund_issued", "settlement.credit_issued", "return.closed"];
 
     public static RouteGroupBuilder MapNotificationTemplates(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/notifications/templates").WithTags("Events out")
+        var group = app.MapGroup("/v1/notifications").WithTags("Events out")
             .RequireAuthorization(p => p.RequireRole(Roles.PlatformAdmin, Roles.Admin)).ProducesCommandProblems();
-        group.MapPut("/{language}/{eventType}", PutAsync).WithName("PutNotificationTemplate")
-            .WithSummary("Override the built-in email template of one language and milestone for the tenant");
-        group.MapGet("/{language}/{eventType}", GetAsync).WithName("GetNotificationTemplate")
+        group.MapPut("/templates/{language}/{eventType}", PutAsync).WithName("PutNotificationTemplate")
+            .WithSummary("Override the built-in email template of one language tag and milestone for the tenant");
+        group.MapGet("/templates/{language}/{eventType}", GetAsync).WithName("GetNotificationTemplate")
             .WithSummary("The tenant's override of one template (404 when the built-in one is used)");
+        group.MapPut("/settings", PutSettingsAsync).WithName("PutNotificationSettings")
+            .WithSummary("Set the tenant's default notification language (the fallback before en)");
+        group.MapGet("/settings", GetSettingsAsync).WithName("GetNotificationSettings")
+            .WithSummary("The tenant's notification settings");
         return group;
     }
+
+    private static async Task<Results<Ok<NotificationSettings>, ProblemHttpResult>> PutSettingsAsync(NotificationSettings settings, HttpContext http,
+        INotificationTemplateStore store, CancellationToken cancellationToken)
+    {
+        if (CallerTenant.Resolve(http) is not { } tenant)
+        {
+            return CallerTenant.Missing();
+        }
+
+        if (!CustomerLanguage.IsTag(settings.DefaultLanguage?.Trim()))
+        {
+            return RejectionResults.Invalid("defaultLanguage", "A language tag such as de or en-GB.");
+        }
+
+        var language = CustomerLanguage.Normalize(settings.DefaultLanguage!);
+        await store.PutDefaultLanguageAsync(tenant, language, cancellationToken);
+        return TypedResults.Ok(new NotificationSettings(language));
+    }
+
+    private static async Task<Results<Ok<NotificationSettings>, ProblemHttpResult>> GetSettingsAsync(HttpContext http, INotificationTemplateStore store,
+        CancellationToken cancellationToken) =>
+        CallerTenant.Resolve(http) is not { } tenant
+            ? CallerTenant.Missing()
+            : TypedResults.Ok(new NotificationSettings(await store.GetDefaultLanguageAsync(tenant, cancellationToken)));
 
     private static async Task<Results<Ok<NotificationTemplate>, ProblemHttpResult>> PutAsync(string language, string eventType,
         NotificationTemplate template, HttpContext http, INotificationTemplateStore store, CancellationToken cancellationToken)
@@ -51,10 +88,12 @@ internal static class NotificationTemplatesApi
             return CallerTenant.Missing();
         }
 
-        if (!Languages.Contains(language))
+        if (!CustomerLanguage.IsTag(language))
         {
-            return RejectionResults.Invalid("language", "Give en or de.");
+            return RejectionResults.Invalid("language", "A language tag such as de or en-GB.");
         }
+
+        language = CustomerLanguage.Normalize(language);
 
         if (!EventTypes.Contains(eventType))
         {
@@ -83,6 +122,8 @@ internal static class NotificationTemplatesApi
             return CallerTenant.Missing();
         }
 
-        return await store.GetAsync(tenant, language, eventType, cancellationToken) is { } template ? TypedResults.Ok(template) : TypedResults.NotFound();
+        return CustomerLanguage.IsTag(language) && await store.GetAsync(tenant, CustomerLanguage.Normalize(language), eventType, cancellationToken) is { } template
+            ? TypedResults.Ok(template)
+            : TypedResults.NotFound();
     }
 }

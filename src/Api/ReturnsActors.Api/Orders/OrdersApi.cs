@@ -1,5 +1,4 @@
 using System.Net.Mail;
-using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -30,7 +29,7 @@ public sealed record OrderLineRequest(string? OrderLineId, string? Sku, string? 
     string? SupplierId = null, int? WarrantyMonths = null);
 
 /// <summary><c>/v1/orders</c>: loads the order catalog returns are checked against.</summary>
-internal static partial class OrdersApi
+internal static class OrdersApi
 {
     public static RouteGroupBuilder MapOrders(this IEndpointRouteBuilder app)
     {
@@ -91,7 +90,7 @@ internal static partial class OrdersApi
             Add("customerEmail", "An e-mail address such as jane@example.com.");
         }
 
-        if (Trimmed(r.CustomerLanguage) is { } language && !LanguageTag().IsMatch(language)) Add("customerLanguage", "A language tag such as de or en-GB.");
+        if (Trimmed(r.CustomerLanguage) is { } language && !CustomerLanguage.IsTag(language)) Add("customerLanguage", "A language tag such as de or en-GB.");
         if (Trimmed(r.CustomerTier) is { } tier && !CustomerTiers.All.Contains(tier.ToLowerInvariant()))
         {
             Add("customerTier", $"One of {string.Join(", ", CustomerTiers.All)}.");
@@ -119,7 +118,4 @@ internal static partial class OrdersApi
         if (r.Lines.Select(l => l.OrderLineId).Distinct().Count() != r.Lines.Count) Add("lines", "Order line ids must be unique.");
         return errors;
     }
-
-    [GeneratedRegex("^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$")]
-    private static partial Regex LanguageTag();
 }

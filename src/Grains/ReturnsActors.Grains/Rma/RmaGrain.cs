@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using ReturnsActors.Grains.Inbound;
 using ReturnsActors.Grains.Orders;
 using ReturnsActors.Grains.Policies;
 using ReturnsActors.Grains.Stock;
@@ -385,6 +386,17 @@ public sealed class RmaGrain(
                 break;
             case "return.cancelled" or "return.declined" or "return.expired":
                 await Ledger(state.State.OrderId).ReleaseAsync(rmaId);
+                break;
+            case "label.created":
+                // Carrier webhooks name the parcel, not the return: every path that records a label indexes it here.
+                using (var data = JsonDocument.Parse(e.DataJson))
+                {
+                    if (data.RootElement.TryGetProperty("trackingNumber", out var tracking) && tracking.GetString() is { Length: > 0 } number)
+                    {
+                        await GrainFactory.GetGrain<ITrackingIndexGrain>($"{tenantId}/{number}").SetAsync(rmaId);
+                    }
+                }
+
                 break;
         }
     }

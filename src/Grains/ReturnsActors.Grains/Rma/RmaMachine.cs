@@ -623,6 +623,8 @@ public static class RmaMachine
             return Rejection.Invalid("receipt.invalid", "The receipt does not match the return.", errors);
         }
 
+        // The first receipt at which anything arrived: the customer is told once that the goods are in (partial receipts follow).
+        var firstArrival = input.Any(i => i.Quantity > 0) && s.Lines.All(l => l.QuantityReceived == 0 && l.Receipt != LineReceipt.WrongItem);
         var results = new List<object>();
         var exceptions = new List<(string Kind, string Reason)>();
         foreach (var item in input)
@@ -687,7 +689,7 @@ public static class RmaMachine
             s.WarehouseId = c.Warehouse.Trim();
         }
 
-        tx.Raise("receipt.recorded", new { warehouse = c.Warehouse, previousWarehouse, final = c.Final, status = s.Status, lines = results });
+        tx.Raise("receipt.recorded", new { warehouse = c.Warehouse, previousWarehouse, final = c.Final, firstArrival, status = s.Status, lines = results });
         foreach (var (kind, reason) in exceptions)
         {
             CreateTask(tx, TaskQueues.InspectionException, kind, reason, [$"receipt.{kind}"]);

@@ -27,6 +27,7 @@ public sealed class ReturnsMetrics
     private readonly Histogram<double> _refundLatency;
     private readonly Counter<long> _deadLetters;
     private readonly Counter<long> _webhookDeliveries;
+    private readonly Counter<long> _notificationsSkipped;
     private volatile BusinessSnapshot _snapshot = BusinessSnapshot.Empty;
 
     public ReturnsMetrics(IMeterFactory meters)
@@ -42,6 +43,8 @@ public sealed class ReturnsMetrics
         _deadLetters = meter.CreateCounter<long>("returnsactors.dead_letters", "{message}", "Messages given up on and parked, by source");
         _webhookDeliveries = meter.CreateCounter<long>("returnsactors.webhook.deliveries", "{delivery}",
             "Webhook delivery attempts, by outcome (delivered, failed)");
+        _notificationsSkipped = meter.CreateCounter<long>("returnsactors.notifications.skipped", "{notification}",
+            "Customer notifications not sent, by channel and reason (no_address: the return's order has no customer address)");
         meter.CreateObservableGauge("returnsactors.rma.returns", () => _snapshot.ReturnsByState.Select(r =>
             new Measurement<long>(r.Count, new("tenant", r.Tenant), new("status", r.Status))), "{return}", "Returns in the read model by tenant and status");
         meter.CreateObservableGauge("returnsactors.tasks.queue_depth", () => _snapshot.Queues.Select(q =>
@@ -79,4 +82,8 @@ public sealed class ReturnsMetrics
     /// <summary>A webhook delivery attempt and whether the receiver took it.</summary>
     public void WebhookDelivery(bool delivered) =>
         _webhookDeliveries.Add(1, new KeyValuePair<string, object?>("outcome", delivered ? "delivered" : "failed"));
+
+    /// <summary>A customer notification that was not sent (and will not be retried), e.g. because the order has no address.</summary>
+    public void NotificationSkipped(string channel, string reason) => _notificationsSkipped.Add(1,
+        new KeyValuePair<string, object?>("channel", channel), new KeyValuePair<string, object?>("reason", reason));
 }

@@ -16,8 +16,9 @@ internal static class ConnectorHosting
         if (!string.IsNullOrWhiteSpace(settings.Notifications.Smtp.Host))
         {
             var smtp = settings.Notifications.Smtp;
-            var email = new EmailNotificationOptions(smtp.Host, smtp.Port, smtp.UseTls, smtp.From, settings.Notifications.Recipient, settings.Notifications.Language);
-            services.AddSingleton<IConnectorChannel>(sp => new EmailNotificationChannel(email, sp.GetRequiredService<INotificationTemplateStore>()));
+            var recipient = settings.Notifications.Recipient;
+            services.AddSingleton(new EmailNotificationOptions(smtp.Host, smtp.Port, smtp.UseTls, smtp.From, recipient.Length == 0 ? null : recipient));
+            services.AddSingleton<IConnectorChannel, EmailNotificationChannel>();
         }
 
         if (!string.IsNullOrWhiteSpace(settings.Connectors.Erp.Url))

@@ -5,12 +5,16 @@ using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;
 using ReturnsActors.Api.Notifications;
+using ReturnsActors.Grains.Orders;
+using ReturnsActors.Grains.Rma;
+using ReturnsActors.Grains.Telemetry;
 using ReturnsActors.Silo.Webhooks;
 
 namespace ReturnsActors.Silo.Connectors;
 
-/// <summary>SMTP and recipient settings of customer notifications, resolved from <c>Notifications:*</c>.</summary>
-internal sealed record EmailNotificationOptions(string Host, int Port, bool UseTls, string From, string Recipient, string Language);
+/// <summary>SMTP settings of customer notifications, resolved from <c>Notifications:*</c>; <paramref name="RecipientOverride"/> (development
+/// only) receives every mail instead of the customer.</summary>
+internal sealed record EmailNotificationOptions(string Host, int Port, bool UseTls, string From, string? RecipientOverride);
 
 /// <summary>A subject and a body with <c>{placeholder}</c>s: <c>{rmaId}</c>, <c>{seq}</c> and any top-level field of the event's data
 /// (<c>{carrier}</c>, <c>{trackingNumber}</c>, <c>{labelUrl}</c>, ...).</summary>
@@ -19,8 +23,6 @@ internal sealed record EmailTemplate(string Subject, string Body);
 /// <summary>The built-in templates per language and milestone event type.</summary>
 internal static class EmailTemplates
 {
-    public static readonly IReadOnlyList<string> Languages = ["en", "de"];
-
     private static readonly Dictionary<(string Language, string Type), EmailTemplate> BuiltIn = new()
     {
         [("en", "return.authorized")] = new("Your return {rmaId} is authorized",
@@ -29,6 +31,8 @@ internal static class EmailTemplates
             "Your return label for {rmaId} is ready: carrier {carrier}, tracking number {trackingNumber}. Label: {labelUrl}"),
         [("en", "return.declined")] = new("Your return {rmaId} was declined",
             "We are sorry: your return {rmaId} was declined. Please contact us if you have questions."),
+        [("en", "receipt.recorded")] = new("We have received your return {rmaId}",
+            "Your return {rmaId} has arrived at our warehouse. We will check it and let you know how it is settled."),
         [("en", "settlement.refund_issued")] = new("Your refund for {rmaId} is on its way",
             "We have issued the refund for your return {rmaId}."),
         [("en", "settlement.credit_issued")] = new("Your store credit for {rmaId}",
@@ -41,6 +45,8 @@ internal static class EmailTemplates
             "Ihr Retourenetikett für {rmaId} ist bereit: Versanddienst {carrier}, Sendungsnummer {trackingNumber}. Etikett: {labelUrl}"),
         [("de", "return.declined")] = new("Ihre Retoure {rmaId} wurde abgelehnt",
             "Leider wurde Ihre Retoure {rmaId} abgelehnt. Bei Fragen wenden Sie sich bitte an uns."),
+        [("de", "receipt.recorded")] = new("Ihre Retoure {rmaId} ist bei uns eingetroffen",
+            "Ihre Retoure {rmaId} ist in unserem Lager eingetroffen. Wir prüfen sie und melden uns, sobald sie abgerechnet ist."),
         [("de", "settlement.refund_issued")] = new("Ihre Erstattung für {rmaId} ist unterwegs",
             "Wir haben die Erstattung für Ihre Retoure {rmaId} veranlasst."),
         [("de", "settlement.credit_issued")] = new("Ihr Guthaben für {rmaId}",
@@ -51,8 +57,7 @@ internal static class EmailTemplates
 
     public static bool IsMilestone(string eventType) => BuiltIn.ContainsKey(("en", eventType));
 
-    public static EmailTemplate? Find(string language, string eventType) =>
-        BuiltIn.GetValueOrDefault((language, eventType)) ?? BuiltIn.GetValueOrDefault(("en", eventType));
+    public static EmailTemplate? Find(string language, string eventType) => BuiltIn.GetValueOrDefault((language, eventType));
 
     /// <summary>Fills the placeholders; unknown ones are left as they are.</summary>
     public static string Render(string text, WebhookEvent e)
@@ -82,9 +87,14 @@ internal static class EmailTemplates
     }
 }
 
-/// <summary>Mails the customer at each milestone through SMTP (MailKit). The Message-Id is stable per (tenant, return, seq), so a
-/// mail sent again after a crash between the server's accept and the checkpoint can be recognised as the same one.</summary>
-internal sealed class EmailNotificationChannel(EmailNotificationOptions options, INotificationTemplateStore overrides) : IConnectorChannel
+/// <summary>Mails the customer of the return's order at each milestone through SMTP (MailKit), in the customer's language. The address
+/// and language are read from the order (<see cref="IOrderSource"/>) at send time, so they stay out of grain state and the event log.
+/// An order without an address skips the mail (logged and counted in <c>returnsactors.notifications.skipped</c>), and the channel
+/// moves on. The Message-Id is stable per (tenant, return, seq), so a mail sent again after a crash between the server's accept and
+/// the checkpoint can be recognised as the same one.</summary>
+internal sealed partial class EmailNotificationChannel(
+    EmailNotificationOptions options, INotificationTemplateStore templates, IGrainFactory grains, IOrderSource orders, ReturnsMetrics metrics,
+    ILogger<EmailNotificationChannel> logger) : IConnectorChannel
 {
     public string Name => "email";
 
@@ -92,23 +102,37 @@ internal sealed class EmailNotificationChannel(EmailNotificationOptions options,
 
     public async Task<(bool Sent, string? Error)> SendAsync(WebhookEvent e, CancellationToken cancellationToken)
     {
-        var template = await overrides.GetAsync(e.TenantId, options.Language, e.Type, cancellationToken) is { Subject: { } subject, Body: { } body }
-            ? new EmailTemplate(subject, body)
-            : EmailTemplates.Find(options.Language, e.Type);
-        if (template is null)
+        // Goods are announced once, at the first receipt where anything arrived; later partial receipts send nothing.
+        if (e.Type == "receipt.recorded" && !IsFirstArrival(e))
         {
             return (true, null);
         }
 
-        using var message = new MimeMessage();
-        message.From.Add(MailboxAddress.Parse(options.From));
-        message.To.Add(MailboxAddress.Parse(options.Recipient));
-        message.Subject = EmailTemplates.Render(template.Subject, e);
-        message.MessageId = MessageId(e, options.From);
-        message.Headers.Add("Content-Language", options.Language);
-        message.Body = new TextPart("plain") { Text = EmailTemplates.Render(template.Body, e) };
         try
         {
+            var order = await OrderAsync(e);
+            if ((options.RecipientOverride ?? order?.CustomerEmail) is not { } recipient)
+            {
+                var reason = order is null ? "no_order" : "no_address";
+                metrics.NotificationSkipped(Name, reason);
+                LogSkipped(e.TenantId, e.RmaId, e.Seq, e.Type, reason);
+                return (true, null);
+            }
+
+            if (await ResolveAsync(e.TenantId, order?.CustomerLanguage, e.Type, cancellationToken) is not { } resolved)
+            {
+                return (true, null);
+            }
+
+            var (language, template) = resolved;
+
+            using var message = new MimeMessage();
+            message.From.Add(MailboxAddress.Parse(options.From));
+            message.To.Add(MailboxAddress.Parse(recipient));
+            message.Subject = EmailTemplates.Render(template.Subject, e);
+            message.MessageId = MessageId(e, options.From);
+            message.Headers.Add("Content-Language", language);
+            message.Body = new TextPart("plain") { Text = EmailTemplates.Render(template.Body, e) };
             using var smtp = new SmtpClient { Timeout = 15_000 };
             await smtp.ConnectAsync(options.Host, options.Port, options.UseTls ? SecureSocketOptions.StartTls : SecureSocketOptions.None, cancellationToken);
             await smtp.SendAsync(message, cancellationToken);
@@ -121,10 +145,47 @@ internal sealed class EmailNotificationChannel(EmailNotificationOptions options,
         }
     }
 
+    /// <summary>The order of the return as it is now (null when the return names no known order).</summary>
+    private async Task<OrderSnapshot?> OrderAsync(WebhookEvent e) =>
+        await grains.GetGrain<IRmaGrain>($"{e.TenantId}/{e.RmaId}").GetAsync() is { OrderId.Length: > 0 } rma
+            ? await orders.GetOrderAsync(e.TenantId, rma.OrderId)
+            : null;
+
+    /// <summary>Along the language chain (customer's tag, its base, the tenant's default, <c>en</c>), the first language with a tenant
+    /// template or a built-in one; the tenant's template wins within a language.</summary>
+    private async Task<(string Language, EmailTemplate Template)?> ResolveAsync(string tenantId, string? customerLanguage, string eventType,
+        CancellationToken cancellationToken)
+    {
+        var tenantDefault = await templates.GetDefaultLanguageAsync(tenantId, cancellationToken);
+        foreach (var language in CustomerLanguage.Chain(customerLanguage, tenantDefault))
+        {
+            if (await templates.GetAsync(tenantId, language, eventType, cancellationToken) is { Subject: { } subject, Body: { } body })
+            {
+                return (language, new EmailTemplate(subject, body));
+            }
+
+            if (EmailTemplates.Find(language, eventType) is { } builtIn)
+            {
+                return (language, builtIn);
+            }
+        }
+
+        return null;
+    }
+
+    private static bool IsFirstArrival(WebhookEvent e)
+    {
+        using var data = JsonDocument.Parse(e.DataJson);
+        return data.RootElement.TryGetProperty("firstArrival", out var first) && first.ValueKind == JsonValueKind.True;
+    }
+
     internal static string MessageId(WebhookEvent e, string from)
     {
         var domain = from.Contains('@', StringComparison.Ordinal) ? from[(from.LastIndexOf('@') + 1)..].TrimEnd('>') : "returnsactors.local";
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{e.TenantId}/{e.RmaId}/{e.Seq}/email")))[..32];
         return $"{hash}@{domain}";
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Email for tenant {TenantId} return {RmaId} seq {Seq} ({EventType}) skipped: {Reason}")]
+    private partial void LogSkipped(string tenantId, string rmaId, long seq, string eventType, string reason);
 }

@@ -30,6 +30,7 @@ internal static class PersistenceHosting
             services.AddSingleton<IWebhookOutbox>(sp => sp.GetRequiredService<InMemoryWebhookStore>());
             services.AddSingleton<IConnectorCheckpoints, InMemoryConnectorCheckpoints>();
             services.AddSingleton<INotificationTemplateStore, InMemoryNotificationTemplateStore>();
+            services.AddReturnsDataProtection(durable: false);
         }
         else
         {
@@ -48,6 +49,7 @@ internal static class PersistenceHosting
             services.AddSingleton<IWebhookOutbox>(sp => sp.GetRequiredService<PostgresWebhookStore>());
             services.AddSingleton<IConnectorCheckpoints, PostgresConnectorCheckpoints>();
             services.AddSingleton<INotificationTemplateStore, PostgresNotificationTemplateStore>();
+            services.AddReturnsDataProtection(durable: true);
             services.AddSingleton(new RedisConnection(settings.Redis.ConnectionString!));
             health.AddCheck<PostgresHealthCheck>("postgres", HealthStatus.Unhealthy, [ReturnsActorsHosting.ReadyTag], TimeSpan.FromSeconds(5));
             health.AddCheck<RedisHealthCheck>("redis", HealthStatus.Unhealthy, [ReturnsActorsHosting.ReadyTag], TimeSpan.FromSeconds(5));

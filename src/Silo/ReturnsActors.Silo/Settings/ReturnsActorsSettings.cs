@@ -219,11 +219,8 @@ public sealed class NotificationSettings
 {
     public SmtpSettings Smtp { get; set; } = new();
 
-    /// <summary>Who gets the mails: the order does not carry a customer address yet, so one recipient for every tenant.</summary>
+    /// <summary>Development only: when set, every mail goes here instead of to the customer of the return's order.</summary>
     public string Recipient { get; set; } = "";
-
-    /// <summary>The template language: <c>en</c> or <c>de</c>.</summary>
-    public string Language { get; set; } = "en";
 }
 
 /// <summary>The SMTP server notifications go through.</summary>
@@ -373,9 +370,8 @@ internal static class SettingsLoader
             Require(s.Notifications.Smtp.Port is >= 1 and <= 65535, $"{P}:Notifications:Smtp:Port", "is not a TCP port (1-65535)");
             Require(IsEmailAddress(s.Notifications.Smtp.From), $"{P}:Notifications:Smtp:From",
                 "must be an email address when Notifications:Smtp:Host is set");
-            Require(IsEmailAddress(s.Notifications.Recipient), $"{P}:Notifications:Recipient",
-                "must be an email address when Notifications:Smtp:Host is set");
-            Require(s.Notifications.Language is "en" or "de", $"{P}:Notifications:Language", "must be en or de");
+            Require(s.Notifications.Recipient.Length == 0 || IsEmailAddress(s.Notifications.Recipient), $"{P}:Notifications:Recipient",
+                "must be an email address or empty");
         }
 
         Require(s.Advisory.PollSeconds is >= 1 and <= 3600, $"{P}:Advisory:PollSeconds", "must be between 1 and 3600");
