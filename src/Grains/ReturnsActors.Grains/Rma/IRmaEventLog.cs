@@ -12,9 +12,10 @@ public interface IRmaEventLog
 /// <summary>Reads the event log across the returns of one tenant (KPIs).</summary>
 public interface IRmaEventQuery
 {
-    /// <summary>Events of <paramref name="types"/> of the tenant's returns that occurred before <paramref name="before"/>.</summary>
+    /// <summary>Events of <paramref name="types"/> of the tenant's returns that occurred before <paramref name="before"/> (and not
+    /// before <paramref name="from"/> when given).</summary>
     Task<IReadOnlyList<Kpis.KpiEvent>> ReadTenantEventsAsync(string tenantId, IReadOnlyCollection<string> types, DateTimeOffset before,
-        CancellationToken cancellationToken = default);
+        DateTimeOffset? from = null, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Event log in process memory (Embedded profile and tests). Thread-safe; not durable.</summary>
@@ -62,14 +63,14 @@ public sealed class InMemoryRmaEventLog : IRmaEventLog, IRmaEventQuery
     }
 
     public Task<IReadOnlyList<Kpis.KpiEvent>> ReadTenantEventsAsync(string tenantId, IReadOnlyCollection<string> types, DateTimeOffset before,
-        CancellationToken cancellationToken = default)
+        DateTimeOffset? from = null, CancellationToken cancellationToken = default)
     {
         var prefix = tenantId + "/";
         lock (_gate)
         {
             IReadOnlyList<Kpis.KpiEvent> events = _logs.Where(l => l.Key.StartsWith(prefix, StringComparison.Ordinal))
                 .SelectMany(l => l.Value.Values.Select(e => (RmaId: l.Key[prefix.Length..], Event: e)))
-                .Where(x => types.Contains(x.Event.Type) && x.Event.OccurredAt < before)
+                .Where(x => types.Contains(x.Event.Type) && x.Event.OccurredAt < before && (from is null || x.Event.OccurredAt >= from))
                 .Select(x => new Kpis.KpiEvent(x.RmaId, x.Event.Type, x.Event.OccurredAt, x.Event.PolicyVersion, x.Event.DataJson))
                 .ToList();
             return Task.FromResult(events);

@@ -10,15 +10,16 @@ namespace ReturnsActors.Silo.Persistence;
 internal sealed class PostgresRmaEventLog(NpgsqlDataSource dataSource) : IRmaEventLog, IRmaEventQuery
 {
     public async Task<IReadOnlyList<KpiEvent>> ReadTenantEventsAsync(string tenantId, IReadOnlyCollection<string> types, DateTimeOffset before,
-        CancellationToken cancellationToken = default)
+        DateTimeOffset? from = null, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand("""
             SELECT rma_id, type, occurred_at, policy_version, data_json FROM rma_events
-            WHERE tenant_id = @tenant AND type = ANY (@types) AND occurred_at < @before
+            WHERE tenant_id = @tenant AND type = ANY (@types) AND occurred_at < @before AND occurred_at >= @from
             """);
         command.Parameters.AddWithValue("tenant", tenantId);
         command.Parameters.AddWithValue("types", types.ToArray());
         command.Parameters.AddWithValue("before", before.UtcDateTime);
+        command.Parameters.AddWithValue("from", from is { } f ? f.UtcDateTime : DateTime.SpecifyKind(DateTime.MinValue, DateTimeKind.Utc));
         var events = new List<KpiEvent>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
