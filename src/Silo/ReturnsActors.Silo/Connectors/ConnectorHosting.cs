@@ -6,7 +6,8 @@ namespace ReturnsActors.Silo.Connectors;
 internal static class ConnectorHosting
 {
     /// <summary>Outbound connectors: in order per (tenant, channel), checkpointed (PostgreSQL in Cluster, V0012), retried with backoff.
-    /// A channel runs only when its settings name a target (SMTP host, ERP URL).</summary>
+    /// A channel runs only when its settings name a target (SMTP host, ERP URL); the advisory channel (recommendations on new returns
+    /// and exceptions, inside the cluster) runs unless <c>Connectors:Advisory:Enabled</c> is false.</summary>
     public static IServiceCollection AddReturnsConnectors(this IServiceCollection services, ReturnsActorsSettings settings)
     {
         services.AddHostedService<ConnectorDispatcher>();
@@ -36,6 +37,11 @@ internal static class ConnectorHosting
                 o.CircuitBreaker.SamplingDuration = attempt * 2 > TimeSpan.FromSeconds(30) ? attempt * 2 : TimeSpan.FromSeconds(30);
             });
             services.AddSingleton<IConnectorChannel>(sp => sp.GetRequiredService<ErpConnector>());
+        }
+
+        if (settings.Connectors.Advisory.Enabled)
+        {
+            services.AddSingleton<IConnectorChannel, AdvisoryChannel>();
         }
 
         return services;

@@ -162,6 +162,15 @@ public sealed class IngestSettings
 public sealed class ConnectorSettings
 {
     public ErpSettings Erp { get; set; } = new();
+
+    public AdvisoryConnectorSettings Advisory { get; set; } = new();
+}
+
+/// <summary>Automatic recommendations: each new return and each exception gets one on its audit trail (applied when the policy in
+/// force allows). Nothing leaves the cluster.</summary>
+public sealed class AdvisoryConnectorSettings
+{
+    public bool Enabled { get; set; } = true;
 }
 
 /// <summary>ERP credit-memo / refund posting on <c>settlement.requested</c>; off while <c>Url</c> is empty.</summary>
