@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using Npgsql;
 using ReturnsActors.IntegrationTests.Infrastructure;
 using static ReturnsActors.IntegrationTests.AutomaticAdviceTests;
@@ -30,8 +32,8 @@ public sealed class ClusterAutomaticAdviceTests : IAsyncLifetime
             await first.WaitReadyAsync();
             await first.Http.CreateTenantAsync(AdminKey, tenant);
             using var http = Client(first.Http.BaseAddress!, AdminKey, tenant);
-            await PutOrderAsync(http, "O-1", daysAgo: 3, category: "apparel", price: 40m, quantity: 2, customerId: "C-1", tier: "silver", warrantyMonths: 12);
-            await CreateAsync(http, "R-1", "O-1", "Convenience");
+            await PutOrderAsync(http, "O-1", daysAgo: 3, category: "apparel", price: 40m, quantity: 6, customerId: "C-1", tier: "silver", warrantyMonths: 12);
+            await CreateAsync(http, "R-1", "O-1", "Defect", quantity: 5);
             Assert.Single(await RecommendationsEventuallyAsync(http, "R-1", 1));
             first.Terminate();
             Assert.True(await first.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the first silo did not stop");
@@ -54,6 +56,9 @@ public sealed class ClusterAutomaticAdviceTests : IAsyncLifetime
         await CreateAsync(client, "R-2", "O-1", "Defect");
         var issued = Assert.Single(await RecommendationsEventuallyAsync(client, "R-2", 1));
         Assert.Equal("advice:1", issued.Event.GetProperty("commandId").GetString());
+        // The SKU-family history is aggregated in PostgreSQL: R-1's five defective apparel units, R-2 itself left out.
+        var preview = await client.GetFromJsonAsync<JsonElement>("/v1/rmas/R-2/recommendation");
+        Assert.Equal(1.0, preview.GetProperty("features").GetProperty("skuFamilyDefectRate").GetDouble());
         await Task.Delay(1500);
         Assert.Single(await RecommendationsAsync(client, "R-1"));
         Assert.Single(await RecommendationsAsync(client, "R-2"));

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using ReturnsActors.Advisory;
 using ReturnsActors.Grains.Orders;
 using ReturnsActors.Grains.Policies;
@@ -120,25 +119,8 @@ public sealed class ReturnAdvice(IGrainFactory grains, IOrderSource orders, IRma
     /// <summary>Share of defect units among the category's returned units in the window, or null below the minimum history.</summary>
     private async Task<double?> FamilyDefectRateAsync(RmaView rma, string category, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var requested = await events.ReadTenantEventsAsync(rma.TenantId, ["return.requested"], now, now.AddDays(-DefectWindowDays), cancellationToken);
-        var defect = AdvisoryNames.Of(ReasonClass.Defect);
-        int units = 0, defective = 0;
-        foreach (var e in requested.Where(e => e.RmaId != rma.RmaId))
-        {
-            using var data = JsonDocument.Parse(e.DataJson);
-            if (!data.RootElement.TryGetProperty("lines", out var lines) || lines.ValueKind != JsonValueKind.Array)
-            {
-                continue;
-            }
-
-            foreach (var line in lines.EnumerateArray().Where(l => l.TryGetProperty("category", out var c) && c.GetString() == category))
-            {
-                var quantity = line.TryGetProperty("quantity", out var q) && q.TryGetInt32(out var n) ? n : 0;
-                units += quantity;
-                defective += line.TryGetProperty("reasonClass", out var r) && r.GetString() == defect ? quantity : 0;
-            }
-        }
-
+        var (units, defective) = await events.CategoryReturnUnitsAsync(rma.TenantId, category, now.AddDays(-DefectWindowDays), now, rma.RmaId,
+            cancellationToken);
         return units < MinFamilyUnits ? null : (double)defective / units;
     }
 

@@ -11,7 +11,7 @@ public sealed class KpiService(IRmaReadModel readModel, IRmaEventQuery events, I
     public async Task<KpiReport> ComputeAsync(string tenantId, DateTimeOffset from, DateTimeOffset to, string groupBy, CancellationToken cancellationToken = default)
     {
         var rows = await readModel.ListForKpisAsync(tenantId, from, to, cancellationToken);
-        var log = await events.ReadTenantEventsAsync(tenantId, [.. KpiCalculator.EventTypes], to, cancellationToken: cancellationToken);
+        var log = await events.ReadTenantEventsAsync(tenantId, [.. KpiCalculator.EventTypes], to, cancellationToken);
 
         var hours = new Dictionary<int, int>();
         foreach (var version in log.Where(e => e.Type == "settlement.refund_issued").Select(e => e.PolicyVersion).Distinct())
