@@ -17,7 +17,8 @@ namespace ReturnsActors.Silo.Connectors;
 internal sealed partial class AdvisoryChannel(IGrainFactory grains, ReturnAdvice advice, AdvisoryModels models, TimeProvider time, ILogger<AdvisoryChannel> logger)
     : IConnectorChannel
 {
-    private static readonly TimeSpan ModelWait = TimeSpan.FromSeconds(30);
+    // Short: the dispatcher serves every channel from one loop; past this the event is retried with the dispatcher's backoff.
+    private static readonly TimeSpan ModelWait = TimeSpan.FromSeconds(3);
 
     private static readonly HashSet<string> ExceptionTaskKinds =
     [
@@ -82,7 +83,8 @@ internal sealed partial class AdvisoryChannel(IGrainFactory grains, ReturnAdvice
         return data.RootElement.TryGetProperty("kind", out var kind) && kind.GetString() is { } k && ExceptionTaskKinds.Contains(k);
     }
 
-    /// <summary>The models, waiting a while for them to load; the event is retried (never skipped) when they are not there yet.</summary>
+    /// <summary>The models, waiting briefly for them to load (the first read starts training); the event is retried, never skipped,
+    /// when they are not there yet.</summary>
     private async Task<(Advisory.ReturnAdvisor Advisor, Advisory.ReasonTriage Triage)?> ModelsAsync(CancellationToken cancellationToken)
     {
         var until = time.GetUtcNow() + ModelWait;
