@@ -34,11 +34,18 @@ public sealed class AutomaticAdviceTests(EmbeddedApiSilo api)
         Assert.Equal(holdSeq, both[1].Data.GetProperty("triggerSeq").GetInt64());
         Assert.Equal($"advice:{holdSeq}", both[1].Event.GetProperty("commandId").GetString());
 
+        // A new return held for fraud at once raises two triggers in one command (requested, hold placed): one answer, for seq 1.
+        await PutOrderAsync(http, "O-2", daysAgo: 3, category: "apparel", price: 40m);
+        await CreateAsync(http, "R-2", "O-2", "Convenience", fraudSignal: true);
+        Assert.Contains(await TrailAsync(http, "R-2"), e => Type(e) == "return.hold_placed");
+        Assert.Equal("advice:1", Assert.Single(await RecommendationsEventuallyAsync(http, "R-2", 1)).Event.GetProperty("commandId").GetString());
+
         // Nothing more arrives: each trigger was answered exactly once.
         await Task.Delay(1500);
         Assert.Equal(2, (await RecommendationsAsync(http, "R-1")).Count);
+        Assert.Single(await RecommendationsAsync(http, "R-2"));
         var kpis = await AdvisoryKpisAsync(http);
-        Assert.Equal(2, kpis.GetProperty("issued").GetInt32());
+        Assert.Equal(3, kpis.GetProperty("issued").GetInt32());
         Assert.Equal(0, kpis.GetProperty("overridden").GetInt32());
 
         var recommended = both[1].Data.GetProperty("action").GetString();
@@ -49,8 +56,8 @@ public sealed class AutomaticAdviceTests(EmbeddedApiSilo api)
         Assert.Equal(model, overridden.GetProperty("modelVersion").GetString());
         kpis = await AdvisoryKpisAsync(http);
         Assert.Equal(1, kpis.GetProperty("overridden").GetInt32());
-        Assert.Equal(0.5, kpis.GetProperty("overrideRate").GetDouble());
-        Assert.Equal(0.5, kpis.GetProperty("agreementRate").GetDouble());
+        Assert.Equal(0.3333, kpis.GetProperty("overrideRate").GetDouble());
+        Assert.Equal(0.6667, kpis.GetProperty("agreementRate").GetDouble());
     }
 
     [Theory]
@@ -179,11 +186,12 @@ public sealed class AutomaticAdviceTests(EmbeddedApiSilo api)
         Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
     }
 
-    internal static async Task CreateAsync(HttpClient http, string rmaId, string orderId, string reasonClass, int quantity = 1, string orderLineId = "1")
+    internal static async Task CreateAsync(HttpClient http, string rmaId, string orderId, string reasonClass, int quantity = 1, string orderLineId = "1",
+        bool fraudSignal = false)
     {
         using var response = await http.PostAsJsonAsync("/v1/rmas", new
         {
-            rmaId, orderId, lines = new[] { new { orderLineId, quantity, reasonCode = reasonClass.ToUpperInvariant(), reasonClass } },
+            rmaId, orderId, fraudSignal, lines = new[] { new { orderLineId, quantity, reasonCode = reasonClass.ToUpperInvariant(), reasonClass } },
         });
         Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
     }
