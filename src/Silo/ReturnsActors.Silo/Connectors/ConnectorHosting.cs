@@ -1,3 +1,4 @@
+using ReturnsActors.Api.Connectors;
 using ReturnsActors.Api.Notifications;
 using ReturnsActors.Silo.Settings;
 
@@ -10,11 +11,14 @@ internal static class ConnectorHosting
     public static IServiceCollection AddReturnsConnectors(this IServiceCollection services, ReturnsActorsSettings settings)
     {
         services.AddHostedService<ConnectorDispatcher>();
+        services.AddSingleton<IConnectorDeliveryStore>(sp => sp.GetRequiredService<IConnectorCheckpoints>());
+        var channels = new List<string>();
         if (!string.IsNullOrWhiteSpace(settings.Notifications.Smtp.Host))
         {
             var smtp = settings.Notifications.Smtp;
             var email = new EmailNotificationOptions(smtp.Host, smtp.Port, smtp.UseTls, smtp.From, settings.Notifications.Recipient, settings.Notifications.Language);
             services.AddSingleton<IConnectorChannel>(sp => new EmailNotificationChannel(email, sp.GetRequiredService<INotificationTemplateStore>()));
+            channels.Add("email");
         }
 
         if (!string.IsNullOrWhiteSpace(settings.Connectors.Erp.Url))
@@ -36,8 +40,10 @@ internal static class ConnectorHosting
                 o.CircuitBreaker.SamplingDuration = attempt * 2 > TimeSpan.FromSeconds(30) ? attempt * 2 : TimeSpan.FromSeconds(30);
             });
             services.AddSingleton<IConnectorChannel>(sp => sp.GetRequiredService<ErpConnector>());
+            channels.Add("erp");
         }
 
+        services.AddSingleton(new ConnectorApiOptions { Channels = channels });
         return services;
     }
 }
