@@ -1,0 +1,70 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using ReturnsActors.IntegrationTests.Infrastructure;
+
+namespace ReturnsActors.IntegrationTests;
+
+/// <summary>Cluster dead letters live in PostgreSQL (V0013): they survive a silo restart and replay after it; the delivery log and
+/// replayed dead letters past <c>Webhooks:RetentionHours</c> are pruned in batches while newer rows stay.</summary>
+[Collection(ClusterProcessCollection.Name)]
+[Trait("Category", "Slow")]
+public sealed class ClusterDeliveryDeadLetterTests() : OwnClusterDatabase("ra_deadletters", "ra_deadletter_cluster_test_admin_key_012")
+{
+    [Fact]
+    public async Task ADeadLetter_SurvivesASiloRestart_IsReplayedAfterIt_AndOldLogRowsArePrunedWhileNewOnesStay()
+    {
+        var settings = ClusterSettings();
+        settings["Webhooks:AllowLoopback"] = "true";
+        settings["Webhooks:MaxAttempts"] = "2";
+        settings["Webhooks:RetentionHours"] = "1";
+        var tenant = ApiRequests.NewTenantId();
+        await using var subscriber = await WebhookReceiver.StartAsync(StatusCodes.Status500InternalServerError);
+        string id;
+        string eventId;
+        await using (var first = SiloProcess.Start(settings))
+        {
+            await first.WaitReadyAsync();
+            using var http = first.TenantClient(tenant, AdminKey);
+            id = await ReturnScenario.SubscribeAsync(http, subscriber, "return.requested");
+            await ReturnScenario.LoadOrderAsync(http);
+            await ReturnScenario.CreateRmaAsync(http, "R-1");
+            await ReturnScenario.WaitUntilAsync(async () => (await ReturnScenario.DeadLettersAsync(http, id)).Count == 1);
+            eventId = (await ReturnScenario.DeadLettersAsync(http, id)).Single()!["eventId"]!.GetValue<string>();
+            first.Terminate();
+            Assert.True(await first.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the first silo did not stop");
+        }
+
+        // The failed attempts' log rows are made two hours old, and 6000 more old rows are added (more than one prune batch).
+        await TestEnvironment.ExecuteAsync(Database, "UPDATE webhook_deliveries SET attempted_at = now() - interval '2 hours'");
+        await TestEnvironment.ExecuteAsync(Database, $"""
+            INSERT INTO webhook_deliveries (tenant_id, subscription_id, event_id, event_type, rma_id, seq, attempt, delivered, attempted_at)
+            SELECT '{tenant}', '{id}', 'evt_old_' || g, 'return.requested', 'R-0', g, 1, true, now() - interval '3 hours' FROM generate_series(1, 6000) g
+            """);
+
+        settings["Webhooks:PruneIntervalSeconds"] = "1";
+        await using var second = SiloProcess.Start(settings);
+        await second.WaitReadyAsync();
+        using var client = second.TenantClient(tenant, AdminKey);
+        var survived = Assert.Single(await ReturnScenario.DeadLettersAsync(client, id))!;
+        Assert.Equal((eventId, 2, "dead"), (survived["eventId"]!.GetValue<string>(), survived["attempts"]!.GetValue<int>(), survived["status"]!.GetValue<string>()));
+
+        subscriber.Status = StatusCodes.Status204NoContent;
+        Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsync($"/v1/webhook-subscriptions/{id}/dead-letters/{eventId}/replay", null)).StatusCode);
+        await ReturnScenario.WaitUntilAsync(async () => (await ReturnScenario.DeadLettersAsync(client, id)).Single()!["status"]!.GetValue<string>() == "replayed");
+        var delivered = Assert.Single(subscriber.Received);
+        Assert.Equal(eventId, delivered.WebhookId);
+        Assert.Empty(subscriber.Failures);
+
+        // The old rows go; the replay's own log row stays.
+        await ReturnScenario.WaitUntilAsync(async () => await TestEnvironment.CountAsync(Database, "SELECT count(*) FROM webhook_deliveries") == 1);
+        var kept = Assert.Single(await ReturnScenario.DeliveriesAsync(client, id))!;
+        Assert.True(kept["replay"]!.GetValue<bool>() && kept["delivered"]!.GetValue<bool>());
+
+        // A replayed dead letter goes once its replay is older than the retention.
+        Assert.Equal(1, await TestEnvironment.CountAsync(Database, "SELECT count(*) FROM webhook_dead_letters"));
+        await TestEnvironment.ExecuteAsync(Database, "UPDATE webhook_dead_letters SET replayed_at = now() - interval '2 hours'");
+        await ReturnScenario.WaitUntilAsync(async () => await TestEnvironment.CountAsync(Database, "SELECT count(*) FROM webhook_dead_letters") == 0);
+        Assert.Equal(1, await TestEnvironment.CountAsync(Database, "SELECT count(*) FROM webhook_deliveries"));
+    }
+}
