@@ -47,6 +47,7 @@ public sealed class DeliveryDeadLetterTests(DeadLetterSilo silo) : IClassFixture
         var last = Assert.Single(await ReturnScenario.DeliveriesAsync(http, id), d => d!["deadLettered"]!.GetValue<bool>())!;
         Assert.Equal((eventId, 3, "HTTP 500"), (last["eventId"]!.GetValue<string>(), last["attempt"]!.GetValue<int>(), last["error"]!.GetValue<string>()));
         Assert.Equal("active", JsonNode.Parse(await http.GetStringAsync($"/v1/webhook-subscriptions/{id}"))!["status"]!.GetValue<string>());
+        await ReturnScenario.WaitUntilAsync(() => CountedAsync("webhook"));
 
         // Another tenant sees none of it.
         using (var other = silo.Silo.TenantClient(ApiRequests.NewTenantId()))
@@ -126,6 +127,7 @@ public sealed class DeliveryDeadLetterTests(DeadLetterSilo silo) : IClassFixture
             dead["status"]!.GetValue<string>()));
         var erp = Assert.Single(JsonNode.Parse(await http.GetStringAsync("/v1/connectors"))!.AsArray(), c => c!["channel"]!.GetValue<string>() == "erp")!;
         Assert.Equal((1, 0), (erp["deadLetters"]!.GetValue<int>(), erp["failedAttempts"]!.GetValue<int>()));
+        await ReturnScenario.WaitUntilAsync(() => CountedAsync("erp"));
         var refused = silo.Erp.Of(tenant).Where(r => r.Status == 503).ToList();
         Assert.Equal(3, refused.Count);
         var key = Assert.Single(refused.Select(r => r.IdempotencyKey).Distinct());
@@ -189,4 +191,9 @@ public sealed class DeliveryDeadLetterTests(DeadLetterSilo silo) : IClassFixture
             silo.Erp.Hold.Release();
         }
     }
+
+    /// <summary>The silo's Prometheus scrape counts a dead letter of <paramref name="source"/>.</summary>
+    private async Task<bool> CountedAsync(string source) =>
+        (await silo.Silo.Http.GetStringAsync("/metrics")).Split('\n')
+            .Any(l => l.StartsWith("returnsactors_dead_letters_total{", StringComparison.Ordinal) && l.Contains($"source=\"{source}\"", StringComparison.Ordinal));
 }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using ReturnsActors.Api.Connectors;
 using ReturnsActors.Api.Webhooks;
+using ReturnsActors.Grains.Telemetry;
 using ReturnsActors.Silo.Webhooks;
 
 namespace ReturnsActors.Silo.Connectors;
@@ -181,7 +182,7 @@ internal sealed class InMemoryConnectorCheckpoints(InMemoryWebhookStore journal)
 /// tenant holds back no other; queued replays of dead letters go first.</summary>
 internal sealed partial class ConnectorDispatcher(
     IEnumerable<IConnectorChannel> channels, IConnectorCheckpoints checkpoints, IWebhookOutbox outbox, WebhookDeliveryOptions options,
-    TimeProvider time, ILogger<ConnectorDispatcher> logger) : BackgroundService
+    TimeProvider time, ReturnsMetrics metrics, ILogger<ConnectorDispatcher> logger) : BackgroundService
 {
     private const int BatchSize = 100;
     private readonly Dictionary<string, DateTimeOffset> _enabledAt = [];
@@ -284,6 +285,7 @@ internal sealed partial class ConnectorDispatcher(
                         checkpoint = saved = e.Position;
                         await checkpoints.SaveAsync(tenant, channel.Name, new ConnectorProgress(checkpoint, 0, DateTimeOffset.MinValue, error),
                             cancellationToken, new ConnectorDeadEvent(e, failed, error, now));
+                        metrics.DeadLetter(channel.Name);
                         LogDeadLettered(channel.Name, tenant, e.RmaId, e.Seq, failed, error);
                         failed = 0;
                         continue;

@@ -188,6 +188,7 @@ internal sealed partial class WebhookDispatcher(
                 checkpoint = e.Position;
                 await outbox.RecordAsync(target.TenantId, target.Id, new WebhookProgress(checkpoint, 0, null, failingSince, null,
                     Attempt(e, id, failed, result, now, null) with { DeadLettered = true }, payload), cancellationToken);
+                metrics.DeadLetter("webhook");
                 LogDeadLettered(target.Id, id, failed, result.Error);
                 failed = 0;
                 continue;
