@@ -5,20 +5,25 @@ using ReturnsActors.IntegrationTests.Infrastructure;
 
 namespace ReturnsActors.IntegrationTests;
 
-/// <summary>Cluster dead letters live in PostgreSQL (V0013): they survive a silo restart and replay after it; the delivery log and
+/// <summary>Cluster dead letters (webhook and ERP connector) live in PostgreSQL (V0013): they survive a silo restart and replay after it; the delivery log and
 /// replayed dead letters past <c>Webhooks:RetentionHours</c> are pruned in batches while newer rows stay.</summary>
 [Collection(ClusterProcessCollection.Name)]
 [Trait("Category", "Slow")]
 public sealed class ClusterDeliveryDeadLetterTests() : OwnClusterDatabase("ra_deadletters", "ra_deadletter_cluster_test_admin_key_012")
 {
     [Fact]
-    public async Task ADeadLetter_SurvivesASiloRestart_IsReplayedAfterIt_AndOldLogRowsArePrunedWhileNewOnesStay()
+    public async Task DeadLetters_SurviveASiloRestart_AreReplayedAfterIt_AndOldLogRowsArePrunedWhileNewOnesStay()
     {
+        await using var erp = await ErpReceiver.StartAsync();
         var settings = ClusterSettings();
+        settings["Connectors:Erp:Url"] = erp.Url;
+        settings["Connectors:Erp:Retries"] = "0";
         settings["Webhooks:AllowLoopback"] = "true";
         settings["Webhooks:MaxAttempts"] = "2";
         settings["Webhooks:RetentionHours"] = "1";
         var tenant = ApiRequests.NewTenantId();
+        var erpTenant = ApiRequests.NewTenantId();
+        erp.Reject = _ => true;
         await using var subscriber = await WebhookReceiver.StartAsync(StatusCodes.Status500InternalServerError);
         string id;
         string eventId;
@@ -31,6 +36,11 @@ public sealed class ClusterDeliveryDeadLetterTests() : OwnClusterDatabase("ra_de
             await ReturnScenario.CreateRmaAsync(http, "R-1");
             await ReturnScenario.WaitUntilAsync(async () => (await ReturnScenario.DeadLettersAsync(http, id)).Count == 1);
             eventId = (await ReturnScenario.DeadLettersAsync(http, id)).Single()!["eventId"]!.GetValue<string>();
+
+            // Another tenant's settlement, refused by the ERP, is parked too.
+            using var erpHttp = first.TenantClient(erpTenant, AdminKey);
+            await ReturnScenario.WalkToSettlementAsync(erpHttp, "R-9", "O-9");
+            await ReturnScenario.WaitUntilAsync(async () => (await ConnectorDeadLettersAsync(erpHttp)).Count == 1);
             first.Terminate();
             Assert.True(await first.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the first silo did not stop");
         }
@@ -48,6 +58,17 @@ public sealed class ClusterDeliveryDeadLetterTests() : OwnClusterDatabase("ra_de
         using var client = second.TenantClient(tenant, AdminKey);
         var survived = Assert.Single(await ReturnScenario.DeadLettersAsync(client, id))!;
         Assert.Equal((eventId, 2, "dead"), (survived["eventId"]!.GetValue<string>(), survived["attempts"]!.GetValue<int>(), survived["status"]!.GetValue<string>()));
+        using var erpClient = second.TenantClient(erpTenant, AdminKey);
+        var parked = Assert.Single(await ConnectorDeadLettersAsync(erpClient))!;
+        Assert.Equal(("R-9", 2, "HTTP 503"), (parked["rmaId"]!.GetValue<string>(), parked["attempts"]!.GetValue<int>(), parked["error"]!.GetValue<string>()));
+        var channel = Assert.Single(JsonNode.Parse(await erpClient.GetStringAsync("/v1/connectors"))!.AsArray())!;
+        Assert.Equal(("erp", 1, "HTTP 503"), (channel["channel"]!.GetValue<string>(), channel["deadLetters"]!.GetValue<int>(), channel["lastError"]!.GetValue<string>()));
+        erp.Reject = null;
+        Assert.Equal(HttpStatusCode.Accepted, (await erpClient.PostAsync($"/v1/connectors/erp/dead-letters/{parked["id"]}/replay", null)).StatusCode);
+        await ReturnScenario.WaitUntilAsync(async () => (await ConnectorDeadLettersAsync(erpClient)).Single()!["status"]!.GetValue<string>() == "replayed");
+        var keys = erp.Of(erpTenant).Select(r => r.IdempotencyKey).Distinct();
+        Assert.Single(keys);
+        Assert.Single(erp.Of(erpTenant), r => r.Status == 201);
 
         subscriber.Status = StatusCodes.Status204NoContent;
         Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsync($"/v1/webhook-subscriptions/{id}/dead-letters/{eventId}/replay", null)).StatusCode);
@@ -61,10 +82,16 @@ public sealed class ClusterDeliveryDeadLetterTests() : OwnClusterDatabase("ra_de
         var kept = Assert.Single(await ReturnScenario.DeliveriesAsync(client, id))!;
         Assert.True(kept["replay"]!.GetValue<bool>() && kept["delivered"]!.GetValue<bool>());
 
-        // A replayed dead letter goes once its replay is older than the retention.
+        // Replayed dead letters go once their replay is older than the retention.
         Assert.Equal(1, await TestEnvironment.CountAsync(Database, "SELECT count(*) FROM webhook_dead_letters"));
+        Assert.Equal(1, await TestEnvironment.CountAsync(Database, "SELECT count(*) FROM connector_dead_letters"));
         await TestEnvironment.ExecuteAsync(Database, "UPDATE webhook_dead_letters SET replayed_at = now() - interval '2 hours'");
-        await ReturnScenario.WaitUntilAsync(async () => await TestEnvironment.CountAsync(Database, "SELECT count(*) FROM webhook_dead_letters") == 0);
+        await TestEnvironment.ExecuteAsync(Database, "UPDATE connector_dead_letters SET replayed_at = now() - interval '2 hours'");
+        await ReturnScenario.WaitUntilAsync(async () => await TestEnvironment.CountAsync(Database,
+            "SELECT (SELECT count(*) FROM webhook_dead_letters) + (SELECT count(*) FROM connector_dead_letters)") == 0);
         Assert.Equal(1, await TestEnvironment.CountAsync(Database, "SELECT count(*) FROM webhook_deliveries"));
     }
+
+    private static async Task<JsonArray> ConnectorDeadLettersAsync(HttpClient http) =>
+        JsonNode.Parse(await http.GetStringAsync("/v1/connectors/erp/dead-letters"))!.AsArray();
 }
