@@ -90,6 +90,19 @@ public sealed class ClusterDeliveryDeadLetterTests() : OwnClusterDatabase("ra_de
         await ReturnScenario.WaitUntilAsync(async () => await TestEnvironment.CountAsync(Database,
             "SELECT (SELECT count(*) FROM webhook_dead_letters) + (SELECT count(*) FROM connector_dead_letters)") == 0);
         Assert.Equal(1, await TestEnvironment.CountAsync(Database, "SELECT count(*) FROM webhook_deliveries"));
+
+        // A subscription disabled by a 410 is turned on again and carries on from its checkpoint.
+        await using var gone = await WebhookReceiver.StartAsync(StatusCodes.Status410Gone);
+        using var goneHttp = second.TenantClient(ApiRequests.NewTenantId(), AdminKey);
+        var goneId = await ReturnScenario.SubscribeAsync(goneHttp, gone, "return.requested");
+        await ReturnScenario.LoadOrderAsync(goneHttp);
+        await ReturnScenario.CreateRmaAsync(goneHttp, "R-1");
+        await ReturnScenario.WaitUntilAsync(async () =>
+            JsonNode.Parse(await goneHttp.GetStringAsync($"/v1/webhook-subscriptions/{goneId}"))!["status"]!.GetValue<string>() == "disabled");
+        Assert.Equal(HttpStatusCode.Conflict, (await goneHttp.PostAsync($"/v1/webhook-subscriptions/{goneId}/dead-letters/replay", null)).StatusCode);
+        gone.Status = StatusCodes.Status204NoContent;
+        Assert.Equal(HttpStatusCode.OK, (await goneHttp.PostAsync($"/v1/webhook-subscriptions/{goneId}/enable", null)).StatusCode);
+        await ReturnScenario.WaitUntilAsync(() => Task.FromResult(gone.Received.Any(r => r.Rma == "R-1")));
     }
 
     private static async Task<JsonArray> ConnectorDeadLettersAsync(HttpClient http) =>
