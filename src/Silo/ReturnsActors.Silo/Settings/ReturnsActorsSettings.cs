@@ -232,7 +232,7 @@ public sealed class WebhookSettings
     public int PollMilliseconds { get; set; } = 500;
 
     /// <summary>Attempts of one event (webhooks and connectors) before it is dead-lettered and its subscription or channel moves on.
-    /// With the default timing, 30 attempts span about 16 to 21 hours.</summary>
+    /// With the default timing, 30 attempts span 10 to 20 hours (15 on average).</summary>
     public int MaxAttempts { get; set; } = 30;
 
     /// <summary>A subscription whose deliveries have failed for this long without one success is disabled.</summary>
