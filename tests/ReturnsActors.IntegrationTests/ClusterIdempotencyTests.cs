@@ -80,7 +80,7 @@ public sealed class ClusterIdempotencyTests : IAsyncLifetime
         var replayed = (await keyReplay.Content.ReadFromJsonAsync<ApiRequests.CreatedKey>())!;
         Assert.Equal(issued.KeyId, replayed.KeyId);
         Assert.Null(replayed.Key);
-        Assert.Equal(0, await CountAsync($"SELECT count(*) FROM idempotency_keys WHERE position('{issued.Key!.Split('_', 4)[3]}' in convert_from(body, 'UTF8')) > 0"));
+        Assert.Equal(0, await TestEnvironment.CountAsync(_database, $"SELECT count(*) FROM idempotency_keys WHERE position('{issued.Key!.Split('_', 4)[3]}' in convert_from(body, 'UTF8')) > 0"));
     }
 
     [Fact]
@@ -94,7 +94,7 @@ public sealed class ClusterIdempotencyTests : IAsyncLifetime
 
         // What another silo writes when it starts the same request and has not answered yet.
         var fingerprint = IdempotencyMiddleware.Fingerprint("POST", "/v1/tenants", SHA256.HashData(Encoding.UTF8.GetBytes(body)));
-        await ExecuteAsync("""
+        await TestEnvironment.ExecuteAsync(_database, """
             INSERT INTO idempotency_keys (scope, idempotency_key, fingerprint, locked_at, expires_at)
             VALUES ('caller:bootstrap-admin', @key, @fingerprint, now(), now() + interval '1 hour')
             """, ("key", key), ("fingerprint", fingerprint));
@@ -160,7 +160,7 @@ public sealed class ClusterIdempotencyTests : IAsyncLifetime
         await store.CompleteAsync("s", "expired", response, default);
         Assert.Equal(IdempotencyClaimState.Claimed, (await store.TryBeginAsync("s", "live", "f", DateTimeOffset.UtcNow.AddHours(1), TimeSpan.FromMinutes(2), default)).State);
         await store.CompleteAsync("s", "live", response, default);
-        await ExecuteAsync("UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE idempotency_key = 'expired'");
+        await TestEnvironment.ExecuteAsync(_database, "UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE idempotency_key = 'expired'");
 
         Assert.Equal(1, await store.PurgeExpiredAsync(default));
         var live = await store.TryBeginAsync("s", "live", "f", DateTimeOffset.UtcNow.AddHours(1), TimeSpan.FromMinutes(2), default);
@@ -171,7 +171,7 @@ public sealed class ClusterIdempotencyTests : IAsyncLifetime
         // A claim with no response for longer than the lock timeout belonged to a request that died.
         Assert.Equal(IdempotencyClaimState.Claimed, (await store.TryBeginAsync("s", "orphan", "f", DateTimeOffset.UtcNow.AddHours(1), TimeSpan.FromMinutes(2), default)).State);
         Assert.Equal(IdempotencyClaimState.InFlight, (await store.TryBeginAsync("s", "orphan", "f", DateTimeOffset.UtcNow.AddHours(1), TimeSpan.FromMinutes(2), default)).State);
-        await ExecuteAsync("UPDATE idempotency_keys SET locked_at = now() - interval '3 minutes' WHERE idempotency_key = 'orphan'");
+        await TestEnvironment.ExecuteAsync(_database, "UPDATE idempotency_keys SET locked_at = now() - interval '3 minutes' WHERE idempotency_key = 'orphan'");
         Assert.Equal(IdempotencyClaimState.Claimed, (await store.TryBeginAsync("s", "orphan", "f", DateTimeOffset.UtcNow.AddHours(1), TimeSpan.FromMinutes(2), default)).State);
     }
 
@@ -179,26 +179,5 @@ public sealed class ClusterIdempotencyTests : IAsyncLifetime
     {
         var text = JsonSerializer.Serialize(body);
         return () => new StringContent(text, Encoding.UTF8, "application/json");
-    }
-
-    private async Task ExecuteAsync(string sql, params (string Name, object Value)[] parameters)
-    {
-        await using var connection = new NpgsqlConnection(_database);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-
-        await command.ExecuteNonQueryAsync();
-    }
-
-    private async Task<long> CountAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(_database);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return (long)(await command.ExecuteScalarAsync())!;
     }
 }

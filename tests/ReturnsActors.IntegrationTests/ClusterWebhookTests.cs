@@ -10,36 +10,25 @@ namespace ReturnsActors.IntegrationTests;
 /// are all delivered once, in order, after both come back.</summary>
 [Collection(ClusterProcessCollection.Name)]
 [Trait("Category", "Slow")]
-public sealed class ClusterWebhookTests : IAsyncLifetime
+public sealed class ClusterWebhookTests() : OwnClusterDatabase("ra_webhooks", "ra_webhook_cluster_test_admin_key_012345")
 {
-    private const string AdminKey = "ra_webhook_cluster_test_admin_key_012345";
-    private string _database = "";
-
-    public async Task InitializeAsync() => _database = await TestEnvironment.CreateDatabaseAsync("ra_webhooks");
-
-    public Task DisposeAsync() => TestEnvironment.DropDatabaseAsync(_database);
-
     [Fact]
     public async Task EventsLoggedWhileTheSubscriberIsDown_AreDeliveredOnceInOrder_AfterASiloRestart()
     {
-        var settings = SiloProcess.ClusterSettings(_database, $"webhooks-{Guid.NewGuid():N}", AdminKey);
+        var settings = ClusterSettings();
         settings["Webhooks:AllowLoopback"] = "true";
-        settings["Webhooks:RetryBaseMilliseconds"] = "100";
-        settings["Webhooks:RetryMaxSeconds"] = "1";
-        settings["Webhooks:PollMilliseconds"] = "100";
         var tenant = ApiRequests.NewTenantId();
-        await using var subscriber = await WebhookDeliveryTests.Subscriber.StartAsync(StatusCodes.Status503ServiceUnavailable);
+        await using var subscriber = await WebhookReceiver.StartAsync(StatusCodes.Status503ServiceUnavailable);
         string id;
         await using (var first = SiloProcess.Start(settings))
         {
             await first.WaitReadyAsync();
-            using var http = Client(first, tenant);
-            (id, var secret) = await WebhookDeliveryTests.SubscribeAsync(http, subscriber.Url, "return.*", "label.*");
-            subscriber.Secrets.Add(secret);
-            await WebhookDeliveryTests.LoadOrderAsync(http);
-            await WebhookDeliveryTests.CreateRmaAsync(http, "R-1");
-            await WebhookDeliveryTests.CreateRmaAsync(http, "R-2");
-            await WebhookDeliveryTests.WaitUntilAsync(async () => (await WebhookDeliveryTests.DeliveriesAsync(http, id)).Count >= 2);
+            using var http = first.TenantClient(tenant, AdminKey);
+            id = await ReturnScenario.SubscribeAsync(http, subscriber, "return.*", "label.*");
+            await ReturnScenario.LoadOrderAsync(http);
+            await ReturnScenario.CreateRmaAsync(http, "R-1");
+            await ReturnScenario.CreateRmaAsync(http, "R-2");
+            await ReturnScenario.WaitUntilAsync(async () => (await ReturnScenario.DeliveriesAsync(http, id)).Count >= 2);
             first.Terminate();
             Assert.True(await first.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the first silo did not stop");
         }
@@ -47,7 +36,7 @@ public sealed class ClusterWebhookTests : IAsyncLifetime
         Assert.Empty(subscriber.Received);
         await using var second = SiloProcess.Start(settings);
         await second.WaitReadyAsync();
-        using var client = Client(second, tenant);
+        using var client = second.TenantClient(tenant, AdminKey);
         subscriber.Status = StatusCodes.Status204NoContent;
 
         var expected = new List<(string Rma, long Seq)>();
@@ -59,7 +48,7 @@ public sealed class ClusterWebhookTests : IAsyncLifetime
         }
 
         Assert.NotEmpty(expected);
-        await WebhookDeliveryTests.WaitUntilAsync(() => Task.FromResult(subscriber.Received.Count >= expected.Count));
+        await ReturnScenario.WaitUntilAsync(() => Task.FromResult(subscriber.Received.Count >= expected.Count));
         await Task.Delay(1000);
         var received = subscriber.Received.ToList();
         Assert.Empty(subscriber.Failures);
@@ -70,20 +59,12 @@ public sealed class ClusterWebhookTests : IAsyncLifetime
             Assert.Equal(seqs.Order().ToList(), seqs);
         }
 
-        var log = await WebhookDeliveryTests.DeliveriesAsync(client, id);
+        var log = await ReturnScenario.DeliveriesAsync(client, id);
         Assert.Contains(log, d => d!["statusCode"]?.GetValue<int>() == 503);
         Assert.Equal(expected.Count, log.Count(d => d!["delivered"]!.GetValue<bool>()));
 
         // Another tenant does not see the subscription.
-        using var other = Client(second, ApiRequests.NewTenantId());
+        using var other = second.TenantClient(ApiRequests.NewTenantId(), AdminKey);
         Assert.Equal(HttpStatusCode.NotFound, (await other.GetAsync($"/v1/webhook-subscriptions/{id}")).StatusCode);
-    }
-
-    private static HttpClient Client(SiloProcess silo, string tenant)
-    {
-        var http = new HttpClient { BaseAddress = silo.Http.BaseAddress };
-        http.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
-        http.DefaultRequestHeaders.Add("X-Tenant-Id", tenant);
-        return http;
     }
 }

@@ -1,38 +1,23 @@
-using System.Buffers;
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using MimeKit;
 using ReturnsActors.IntegrationTests.Infrastructure;
-using SmtpServer;
-using SmtpServer.Protocol;
-using SmtpServer.Storage;
 
 namespace ReturnsActors.IntegrationTests;
 
 /// <summary>An Embedded silo of its own that mails milestones to the customers of the orders, through a local SMTP server on loopback,
 /// with fast retries.</summary>
-public sealed class EmailSilo : IAsyncLifetime
+public sealed class EmailSilo : OwnEmbeddedSilo
 {
-    internal SiloProcess Silo { get; private set; } = null!;
     internal int SmtpPort { get; } = SmtpSink.FreePort();
 
-    public async Task InitializeAsync()
+    protected override void Configure(Dictionary<string, string> settings)
     {
-        var settings = EmbeddedApiSilo.Settings();
         settings["Notifications:Smtp:Host"] = "127.0.0.1";
         settings["Notifications:Smtp:Port"] = SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         settings["Notifications:Smtp:From"] = "returns@shop.example";
-        settings["Webhooks:RetryBaseMilliseconds"] = "100";
-        settings["Webhooks:RetryMaxSeconds"] = "1";
-        settings["Webhooks:PollMilliseconds"] = "100";
-        Silo = SiloProcess.Start(settings);
-        await Silo.WaitReadyAsync();
     }
-
-    public async Task DisposeAsync() => await Silo.DisposeAsync();
 }
 
 /// <summary>Customer notifications through a real SMTP server (the SmtpServer package) on 127.0.0.1.</summary>
@@ -45,13 +30,11 @@ public sealed class EmailNotificationTests(EmailSilo emailSilo) : IClassFixture<
     [Fact]
     public async Task MilestoneMails_AreSentInTheCustomersLanguage_OncePerMilestone_AfterTheServerWasDownAndThenRejecting()
     {
-        using var http = new HttpClient { BaseAddress = emailSilo.Silo.Http.BaseAddress };
-        http.DefaultRequestHeaders.Add("X-Api-Key", EmbeddedApiSilo.AdminKey);
-        http.DefaultRequestHeaders.Add("X-Tenant-Id", ApiRequests.NewTenantId());
+        using var http = emailSilo.Silo.TenantClient(ApiRequests.NewTenantId());
 
         // The SMTP server is down while the return is authorized and labelled: sends fail and are retried.
-        await WebhookDeliveryTests.LoadOrderAsync(http, customerEmail: "customer@example.org", customerLanguage: "de");
-        await WebhookDeliveryTests.CreateRmaAsync(http, "R-1");
+        await ReturnScenario.LoadOrderAsync(http, customerEmail: "customer@example.org", customerLanguage: "de");
+        await ReturnScenario.CreateRmaAsync(http, "R-1");
         (await http.PostAsJsonAsync("/v1/rmas/R-1/label", new { carrier = "UPS", trackingNumber = "1Z999" })).EnsureSuccessStatusCode();
         await Task.Delay(1500);
 
@@ -62,7 +45,7 @@ public sealed class EmailNotificationTests(EmailSilo emailSilo) : IClassFixture<
             .Select(e => e!["type"]!.GetValue<string>()).Where(Milestones.Contains).ToList();
         Assert.Contains("label.created", types);
 
-        await WebhookDeliveryTests.WaitUntilAsync(() => Task.FromResult(store.Messages.Count >= types.Count));
+        await ReturnScenario.WaitUntilAsync(() => Task.FromResult(store.Messages.Count >= types.Count));
         await Task.Delay(1000);
         var mails = store.Messages.Where(m => (m.Subject ?? "").Contains("R-1", StringComparison.Ordinal)).ToList();
         Assert.True(store.Rejected >= 2);
@@ -81,9 +64,7 @@ public sealed class EmailNotificationTests(EmailSilo emailSilo) : IClassFixture<
     [Fact]
     public async Task ATenantsTemplateOverride_IsUsedForItsMails_AndIsItsOwn()
     {
-        using var http = new HttpClient { BaseAddress = emailSilo.Silo.Http.BaseAddress };
-        http.DefaultRequestHeaders.Add("X-Api-Key", EmbeddedApiSilo.AdminKey);
-        http.DefaultRequestHeaders.Add("X-Tenant-Id", ApiRequests.NewTenantId());
+        using var http = emailSilo.Silo.TenantClient(ApiRequests.NewTenantId());
         using (var bad = await http.PutAsJsonAsync("/v1/notifications/templates/x_1/label.created", new { subject = "x", body = "y" }))
         {
             Assert.Equal(HttpStatusCode.UnprocessableEntity, bad.StatusCode);
@@ -95,19 +76,17 @@ public sealed class EmailNotificationTests(EmailSilo emailSilo) : IClassFixture<
             Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
         }
 
-        using (var other = new HttpClient { BaseAddress = emailSilo.Silo.Http.BaseAddress })
+        using (var other = emailSilo.Silo.TenantClient(ApiRequests.NewTenantId()))
         {
-            other.DefaultRequestHeaders.Add("X-Api-Key", EmbeddedApiSilo.AdminKey);
-            other.DefaultRequestHeaders.Add("X-Tenant-Id", ApiRequests.NewTenantId());
             Assert.Equal(System.Net.HttpStatusCode.NotFound, (await other.GetAsync("/v1/notifications/templates/de/label.created")).StatusCode);
         }
 
         // The customer's de-AT finds the tenant's de template.
         await using var sink = SmtpSink.Start(emailSilo.SmtpPort);
-        await WebhookDeliveryTests.LoadOrderAsync(http, customerEmail: "kundin@example.at", customerLanguage: "de-AT");
-        await WebhookDeliveryTests.CreateRmaAsync(http, "R-7");
+        await ReturnScenario.LoadOrderAsync(http, customerEmail: "kundin@example.at", customerLanguage: "de-AT");
+        await ReturnScenario.CreateRmaAsync(http, "R-7");
         (await http.PostAsJsonAsync("/v1/rmas/R-7/label", new { carrier = "DHL", trackingNumber = "JJD7" })).EnsureSuccessStatusCode();
-        await WebhookDeliveryTests.WaitUntilAsync(() => Task.FromResult(sink.Store.Messages.Any(m => (m.Subject ?? "").Contains("R-7", StringComparison.Ordinal)
+        await ReturnScenario.WaitUntilAsync(() => Task.FromResult(sink.Store.Messages.Any(m => (m.Subject ?? "").Contains("R-7", StringComparison.Ordinal)
             && (m.Subject ?? "").Contains("Etikett", StringComparison.Ordinal))));
         var mail = Assert.Single(sink.Store.Messages, m => m.Subject == "Etikett R-7 von Muster GmbH");
         Assert.Contains("Paket mit DHL senden: JJD7", mail.TextBody, StringComparison.Ordinal);
@@ -138,7 +117,7 @@ public sealed class EmailNotificationTests(EmailSilo emailSilo) : IClassFixture<
             await LabelledReturnAsync(http, c.Rma, c.Email, c.Language);
         }
 
-        await WebhookDeliveryTests.WaitUntilAsync(() => Task.FromResult(customers.All(c => sink.Store.Messages.Any(m => m.Subject == c.Subject))));
+        await ReturnScenario.WaitUntilAsync(() => Task.FromResult(customers.All(c => sink.Store.Messages.Any(m => m.Subject == c.Subject))));
         foreach (var c in customers)
         {
             var theirs = sink.Store.Messages.Where(m => m.To.Mailboxes.Single().Address == c.Email).ToList();
@@ -159,10 +138,10 @@ public sealed class EmailNotificationTests(EmailSilo emailSilo) : IClassFixture<
         await LabelledReturnAsync(http, "R-AFTER", "after@example.org", "en");
 
         // Mails go out per tenant in log order: the later return's mail arriving means the earlier one was passed.
-        await WebhookDeliveryTests.WaitUntilAsync(() => Task.FromResult(sink.Store.Messages.Any(m => m.Subject == "Your return label for R-AFTER")));
+        await ReturnScenario.WaitUntilAsync(() => Task.FromResult(sink.Store.Messages.Any(m => m.Subject == "Your return label for R-AFTER")));
         Assert.DoesNotContain(sink.Store.Messages, m => (m.Subject ?? "").Contains("R-NOADDR", StringComparison.Ordinal));
         // The scrape answer is cached briefly, so the counter is read until it shows the skip.
-        await WebhookDeliveryTests.WaitUntilAsync(async () => await SkippedAsync() >= skippedBefore + 1);
+        await ReturnScenario.WaitUntilAsync(async () => await SkippedAsync() >= skippedBefore + 1);
         Assert.Contains("skipped: no_address", emailSilo.Silo.Output, StringComparison.Ordinal);
     }
 
@@ -179,7 +158,7 @@ public sealed class EmailNotificationTests(EmailSilo emailSilo) : IClassFixture<
         }
 
         await LabelledReturnAsync(http, "R-GR2", "goods@example.org", "de");
-        await WebhookDeliveryTests.WaitUntilAsync(() => Task.FromResult(sink.Store.Messages.Any(m => m.Subject == "Ihr Retourenetikett für R-GR2")));
+        await ReturnScenario.WaitUntilAsync(() => Task.FromResult(sink.Store.Messages.Any(m => m.Subject == "Ihr Retourenetikett für R-GR2")));
         var received = Assert.Single(sink.Store.Messages, m => (m.Subject ?? "").StartsWith("We have received your return", StringComparison.Ordinal));
         Assert.Equal("We have received your return R-GR", received.Subject);
         Assert.Equal("goods@example.org", received.To.Mailboxes.Single().Address);
@@ -195,8 +174,8 @@ public sealed class EmailNotificationTests(EmailSilo emailSilo) : IClassFixture<
 
     private static async Task LabelledReturnAsync(HttpClient http, string rma, string? email, string language, int quantity = 1)
     {
-        await WebhookDeliveryTests.LoadOrderAsync(http, $"O-{rma}", email, language);
-        await WebhookDeliveryTests.CreateRmaAsync(http, rma, $"O-{rma}", quantity);
+        await ReturnScenario.LoadOrderAsync(http, $"O-{rma}", email, language);
+        await ReturnScenario.CreateRmaAsync(http, rma, $"O-{rma}", quantity);
         using var label = await http.PostAsJsonAsync($"/v1/rmas/{rma}/label", new { carrier = "UPS", trackingNumber = $"1Z{rma}" });
         Assert.True(label.IsSuccessStatusCode, await label.Content.ReadAsStringAsync());
     }
@@ -208,61 +187,5 @@ public sealed class EmailNotificationTests(EmailSilo emailSilo) : IClassFixture<
         return metrics.Split('\n')
             .Where(l => l.StartsWith("returnsactors_notifications_skipped_total{", StringComparison.Ordinal) && l.Contains("reason=\"no_address\"", StringComparison.Ordinal))
             .Sum(l => double.Parse(l[(l.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture));
-    }
-}
-
-/// <summary>A real SMTP server (the SmtpServer package) on 127.0.0.1 that keeps what it accepts, after refusing the first few.</summary>
-internal sealed class SmtpSink : IAsyncDisposable
-{
-    private readonly CancellationTokenSource _stop = new();
-    private Task _running = Task.CompletedTask;
-
-    public AcceptingStore Store { get; private init; } = null!;
-
-    public static SmtpSink Start(int port, int rejectFirst = 0)
-    {
-        var sink = new SmtpSink { Store = new AcceptingStore { RejectFirst = rejectFirst } };
-        var provider = new SmtpServer.ComponentModel.ServiceProvider();
-        provider.Add(sink.Store);
-        var options = new SmtpServerOptionsBuilder().ServerName("localhost")
-            .Endpoint(b => b.Endpoint(new IPEndPoint(IPAddress.Loopback, port))).Build();
-        sink._running = new SmtpServer.SmtpServer(options, provider).StartAsync(sink._stop.Token);
-        return sink;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        await _running.ContinueWith(_ => { }, TaskScheduler.Default);
-        _stop.Dispose();
-    }
-
-    internal static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    internal sealed class AcceptingStore : MessageStore
-    {
-        private int _seen;
-
-        public int RejectFirst { get; init; }
-        public int Rejected => Math.Min(Volatile.Read(ref _seen), RejectFirst);
-        public ConcurrentQueue<MimeMessage> Messages { get; } = new();
-
-        public override async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer,
-            CancellationToken cancellationToken)
-        {
-            if (Interlocked.Increment(ref _seen) <= RejectFirst)
-            {
-                return new SmtpResponse(SmtpReplyCode.MailboxUnavailable, "try again later");
-            }
-
-            using var stream = new MemoryStream(buffer.ToArray());
-            Messages.Enqueue(await MimeMessage.LoadAsync(stream, cancellationToken));
-            return SmtpResponse.Ok;
-        }
     }
 }

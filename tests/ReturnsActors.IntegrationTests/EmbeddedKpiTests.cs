@@ -13,17 +13,8 @@ public sealed class EmbeddedKpiTests(EmbeddedApiSilo embedded)
     {
         var silo = await embedded.GetAsync();
         var tenant = ApiRequests.NewTenantId();
-        using var http = new HttpClient { BaseAddress = silo.Http.BaseAddress };
-        http.DefaultRequestHeaders.Add("X-Api-Key", EmbeddedApiSilo.AdminKey);
-        http.DefaultRequestHeaders.Add("X-Tenant-Id", tenant);
-
-        (await http.PutAsJsonAsync("/v1/orders/O-1", new
-        {
-            channel = "web",
-            deliveredAt = DateTimeOffset.UtcNow.AddDays(-2),
-            currency = "EUR",
-            lines = new[] { new { orderLineId = "1", sku = "SKU-1", category = "apparel", quantity = 5, unitPrice = 10m, serialNumbers = Array.Empty<string>() } },
-        })).EnsureSuccessStatusCode();
+        using var http = silo.TenantClient(tenant);
+        await ReturnScenario.LoadOrderAsync(http);
         foreach (var rma in new[] { "R-DONE", "R-OPEN" })
         {
             using var created = await http.PostAsJsonAsync("/v1/rmas", new

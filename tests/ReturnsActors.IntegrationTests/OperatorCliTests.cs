@@ -14,10 +14,10 @@ public sealed class OperatorCliTests(EmbeddedApiSilo api)
         var url = silo.Http.BaseAddress!.ToString();
         var tenant = ApiRequests.NewTenantId();
 
-        var created = await CliAsync("tenant", "create", "--id", tenant, "--name", "CLI Co", "--url", url);
+        var created = await SiloCli.RunAsync("tenant", "create", "--id", tenant, "--name", "CLI Co", "--url", url);
         Assert.Equal(0, created.ExitCode);
 
-        var issued = await CliAsync("key", "issue", "--tenant", tenant, "--name", "ops", "--role", "viewer", "--url", url);
+        var issued = await SiloCli.RunAsync("key", "issue", "--tenant", tenant, "--name", "ops", "--role", "viewer", "--url", url);
         Assert.Equal(0, issued.ExitCode);
         var body = JsonDocument.Parse(issued.Output[issued.Output.IndexOf('{')..]).RootElement;
         var key = body.GetProperty("key").GetString()!;
@@ -27,7 +27,7 @@ public sealed class OperatorCliTests(EmbeddedApiSilo api)
             Assert.Equal(200, (int)read.StatusCode);
         }
 
-        Assert.Equal(0, (await CliAsync("key", "revoke", "--tenant", tenant, "--key-id", keyId, "--url", url)).ExitCode);
+        Assert.Equal(0, (await SiloCli.RunAsync("key", "revoke", "--tenant", tenant, "--key-id", keyId, "--url", url)).ExitCode);
         var deadline = DateTime.UtcNow.AddSeconds(30);
         int status;
         do
@@ -38,10 +38,10 @@ public sealed class OperatorCliTests(EmbeddedApiSilo api)
         while (status != 401 && DateTime.UtcNow < deadline && await Delay());
         Assert.Equal(401, status);
 
-        var usage = await CliAsync("key", "issue", "--tenant", tenant);
+        var usage = await SiloCli.RunAsync("key", "issue", "--tenant", tenant);
         Assert.Equal(2, usage.ExitCode);
         Assert.Contains("--name", usage.Output);
-        var refused = await CliAsync("tenant", "create", "--id", "Not A Tenant", "--name", "x", "--url", url);
+        var refused = await SiloCli.RunAsync("tenant", "create", "--id", "Not A Tenant", "--name", "x", "--url", url);
         Assert.Equal(1, refused.ExitCode);
         Assert.Contains("422", refused.Output);
     }
@@ -51,7 +51,4 @@ public sealed class OperatorCliTests(EmbeddedApiSilo api)
         await Task.Delay(250);
         return true;
     }
-
-    private static Task<(int ExitCode, string Output)> CliAsync(params string[] args) =>
-        SiloProcess.RunCommandAsync(new Dictionary<string, string> { ["RA_ADMIN_API_KEY"] = EmbeddedApiSilo.AdminKey }, args);
 }

@@ -14,9 +14,11 @@ namespace ReturnsActors.IntegrationTests;
 /// verifies every signature with the StandardWebhooks package.</summary>
 internal sealed class ClaimsSupplier : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private WebApplication _app = null!;
 
-    private ClaimsSupplier(WebApplication app) => _app = app;
+    private ClaimsSupplier()
+    {
+    }
 
     public sealed class Behaviour
     {
@@ -35,8 +37,8 @@ internal sealed class ClaimsSupplier : IAsyncDisposable
 
     public static async Task<ClaimsSupplier> StartAsync()
     {
-        var supplier = new ClaimsSupplier(LoopbackHttp.Create());
-        supplier._app.MapPost("/claims/{id}", async (string id, HttpContext context) =>
+        var supplier = new ClaimsSupplier();
+        (supplier._app, supplier.BaseUrl) = await LoopbackServer.StartAsync(app => app.MapPost("/claims/{id}", async (string id, HttpContext context) =>
         {
             var body = await new StreamReader(context.Request.Body).ReadToEndAsync();
             var b = supplier.Suppliers.GetOrAdd(id, _ => Open(new Behaviour()));
@@ -45,9 +47,7 @@ internal sealed class ClaimsSupplier : IAsyncDisposable
             supplier.Requests.Enqueue((id, status, context.Request.Headers["Idempotency-Key"].ToString(), context.Request.Headers["webhook-id"].ToString(),
                 body, Verifies(b.Secret, body, context.Request.Headers)));
             return status is >= 200 and < 300 ? Results.Json(new { vendorRmaNumber = b.VendorRmaNumber }, statusCode: status) : Results.StatusCode(status);
-        });
-        await supplier._app.StartAsync();
-        supplier.BaseUrl = LoopbackHttp.Address(supplier._app);
+        }));
         return supplier;
     }
 
@@ -170,7 +170,7 @@ public sealed class SupplierClaimSubmissionTests(ClaimsSupplierSilo fixture, Emb
         Assert.Equal(422, failed["submission"]!["lastStatusCode"]!.GetValue<int>());
         Assert.Equal("Submitted", failed["status"]!.GetValue<string>());
         JsonNode? task = null;
-        await WebhookDeliveryTests.WaitUntilAsync(async () =>
+        await ReturnScenario.WaitUntilAsync(async () =>
         {
             using var response = await http.GetAsync($"/v1/tasks/exceptions/claim-{claimId}-submission-1");
             task = response.IsSuccessStatusCode ? JsonNode.Parse(await response.Content.ReadAsStringAsync()) : null;
@@ -204,7 +204,7 @@ public sealed class SupplierClaimSubmissionTests(ClaimsSupplierSilo fixture, Emb
         supplier.Secret = await RegisterAsync(http, "slow", fixture.Supplier.Url("slow"));
         var first = await ClaimToVendorAsync(http, "slow", "R-4");
         await ActAsync(http, "slow", first, "submit");
-        await WebhookDeliveryTests.WaitUntilAsync(() => Task.FromResult(Volatile.Read(ref supplier.Seen) >= 1));
+        await ReturnScenario.WaitUntilAsync(() => Task.FromResult(Volatile.Read(ref supplier.Seen) >= 1));
 
         // The first POST is still open: a new claim line, another claim's submit and reads all go through.
         var second = await ClaimToVendorAsync(http, "slow", "R-5");

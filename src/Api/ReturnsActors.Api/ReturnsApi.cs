@@ -25,6 +25,7 @@ using ReturnsActors.Api.Suppliers;
 using ReturnsActors.Api.Tasks;
 using ReturnsActors.Api.Tenants;
 using ReturnsActors.Api.Warehouses;
+using ReturnsActors.Api.Connectors;
 using ReturnsActors.Api.Notifications;
 using ReturnsActors.Api.Webhooks;
 
@@ -119,6 +120,11 @@ public static class ReturnsApi
         {
             // Only where the host wires a subscription store (the silo does, in both profiles).
             app.MapWebhooks();
+        }
+
+        if (app.ServiceProvider.GetService<IConnectorDeliveryStore>() is not null)
+        {
+            app.MapConnectors();
         }
 
         if (app.ServiceProvider.GetService<INotificationTemplateStore>() is not null)

@@ -54,6 +54,29 @@ internal static class TestEnvironment
         await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>Runs one SQL statement on <paramref name="connectionString"/>.</summary>
+    public static async Task ExecuteAsync(string connectionString, string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>The <c>count(*)</c> a query answers.</summary>
+    public static async Task<long> CountAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
     /// <summary>Runs scripts/services.sh with extra environment (e.g. a private PostgreSQL port).</summary>
     public static async Task RunServicesScriptAsync(string verb, IReadOnlyDictionary<string, string> environment)
     {

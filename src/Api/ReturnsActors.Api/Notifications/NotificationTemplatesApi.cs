@@ -2,11 +2,10 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
-using ReturnsActors.Api.Auth;
-using ReturnsActors.Api.OpenApi;
 using ReturnsActors.Api.Problems;
 using ReturnsActors.Api.Tenancy;
 using ReturnsActors.Grains.Orders;
+using ReturnsActors.Api.Webhooks;
 
 namespace ReturnsActors.Api.Notifications;
 
@@ -43,8 +42,7 @@ internal static class NotificationTemplatesApi
 
     public static RouteGroupBuilder MapNotificationTemplates(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/notifications").WithTags("Events out")
-            .RequireAuthorization(p => p.RequireRole(Roles.PlatformAdmin, Roles.Admin)).ProducesCommandProblems();
+        var group = app.MapEventsOutGroup("/v1/notifications");
         group.MapPut("/templates/{language}/{eventType}", PutAsync).WithName("PutNotificationTemplate")
             .WithSummary("Override the built-in email template of one language tag and milestone for the tenant");
         group.MapGet("/templates/{language}/{eventType}", GetAsync).WithName("GetNotificationTemplate")

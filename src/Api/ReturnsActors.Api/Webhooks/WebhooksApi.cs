@@ -10,6 +10,7 @@ using ReturnsActors.Api.Idempotency;
 using ReturnsActors.Api.OpenApi;
 using ReturnsActors.Api.Problems;
 using ReturnsActors.Api.Tenancy;
+using ReturnsActors.Grains;
 
 namespace ReturnsActors.Api.Webhooks;
 
@@ -29,8 +30,7 @@ internal static partial class WebhooksApi
 
     public static RouteGroupBuilder MapWebhooks(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/webhook-subscriptions").WithTags("Events out")
-            .RequireAuthorization(p => p.RequireRole(Roles.PlatformAdmin, Roles.Admin)).ProducesCommandProblems();
+        var group = app.MapEventsOutGroup("/v1/webhook-subscriptions");
         group.MapPost("/", CreateAsync).WithName("CreateWebhookSubscription").WithSummary("Subscribe a URL to event types (the whsec_ secret is shown once)");
         group.MapGet("/", ListAsync).WithName("ListWebhookSubscriptions").WithSummary("The tenant's subscriptions, without secrets");
         group.MapGet("/{id}", GetAsync).WithName("GetWebhookSubscription").WithSummary("One subscription, without its secret");
@@ -38,6 +38,14 @@ internal static partial class WebhooksApi
         group.MapPost("/{id}/rotate-secret", RotateAsync).WithName("RotateWebhookSecret")
             .WithSummary("A new secret (shown once); the old one keeps signing as a second signature during the overlap window");
         group.MapGet("/{id}/deliveries", DeliveriesAsync).WithName("ListWebhookDeliveries").WithSummary("Delivery attempts, newest first");
+        group.MapGet("/{id}/dead-letters", DeadLettersAsync).WithName("ListWebhookDeadLetters")
+            .WithSummary("Events whose delivery failed Webhooks:MaxAttempts times, newest first (status=dead|queued|replayed)");
+        group.MapPost("/{id}/dead-letters/{eventId}/replay", ReplayAsync).WithName("ReplayWebhookDeadLetter")
+            .WithSummary("Queue one dead letter for redelivery with the same webhook-id and a fresh signature (202; a replayed one stays replayed)");
+        group.MapPost("/{id}/dead-letters/replay", ReplayAllAsync).WithName("ReplayWebhookDeadLetters")
+            .WithSummary("Queue every dead letter of the subscription for redelivery (202)");
+        group.MapPost("/{id}/enable", EnableAsync).WithName("EnableWebhookSubscription")
+            .WithSummary("Turn a disabled subscription on again; it carries on from its checkpoint");
         return group;
     }
 
@@ -134,6 +142,92 @@ internal static partial class WebhooksApi
 
         return await store.ListDeliveriesAsync(tenant, id, limit ?? 100, cancellationToken) is { } attempts ? TypedResults.Ok(attempts) : TypedResults.NotFound();
     }
+
+    private static async Task<Results<Ok<IReadOnlyList<WebhookDeadLetter>>, NotFound, ProblemHttpResult>> DeadLettersAsync(string id,
+        HttpContext http, IWebhookSubscriptionStore store, CancellationToken cancellationToken, string? status = null, int? limit = null)
+    {
+        if (CallerTenant.Resolve(http) is not { } tenant)
+        {
+            return CallerTenant.Missing();
+        }
+
+        if (CheckDeadLetterQuery(status, limit) is { } problem)
+        {
+            return problem;
+        }
+
+        return await store.ListDeadLettersAsync(tenant, id, status, limit ?? 100, cancellationToken) is { } letters
+            ? TypedResults.Ok(letters)
+            : TypedResults.NotFound();
+    }
+
+    private static async Task<Results<Accepted<WebhookDeadLetter>, NotFound, ProblemHttpResult>> ReplayAsync(string id, string eventId,
+        HttpContext http, IWebhookSubscriptionStore store, CancellationToken cancellationToken)
+    {
+        if (CallerTenant.Resolve(http) is not { } tenant)
+        {
+            return CallerTenant.Missing();
+        }
+
+        if (await ActiveOrProblemAsync(store, tenant, id, cancellationToken) is { } refused)
+        {
+            return refused;
+        }
+
+        return await store.QueueReplayAsync(tenant, id, eventId, cancellationToken) is [var letter]
+            ? TypedResults.Accepted($"/v1/webhook-subscriptions/{id}/dead-letters", letter)
+            : TypedResults.NotFound();
+    }
+
+    private static async Task<Results<Accepted<ReplayResult<WebhookDeadLetter>>, NotFound, ProblemHttpResult>> ReplayAllAsync(string id,
+        HttpContext http, IWebhookSubscriptionStore store, CancellationToken cancellationToken)
+    {
+        if (CallerTenant.Resolve(http) is not { } tenant)
+        {
+            return CallerTenant.Missing();
+        }
+
+        if (await ActiveOrProblemAsync(store, tenant, id, cancellationToken) is { } refused)
+        {
+            return refused;
+        }
+
+        return await store.QueueReplayAsync(tenant, id, null, cancellationToken) is { } letters
+            ? TypedResults.Accepted($"/v1/webhook-subscriptions/{id}/dead-letters", new ReplayResult<WebhookDeadLetter>(letters.Count, letters))
+            : TypedResults.NotFound();
+    }
+
+    private static async Task<Results<Ok<WebhookSubscription>, NotFound, ProblemHttpResult>> EnableAsync(string id, HttpContext http,
+        IWebhookSubscriptionStore store, CancellationToken cancellationToken)
+    {
+        if (CallerTenant.Resolve(http) is not { } tenant)
+        {
+            return CallerTenant.Missing();
+        }
+
+        return await store.EnableAsync(tenant, id, cancellationToken) is { } subscription ? TypedResults.Ok(subscription) : TypedResults.NotFound();
+    }
+
+    /// <summary>A group of the tenant admin's "Events out" endpoints (webhooks, connectors, notification templates).</summary>
+    internal static RouteGroupBuilder MapEventsOutGroup(this IEndpointRouteBuilder app, string prefix) =>
+        app.MapGroup(prefix).WithTags("Events out").RequireAuthorization(p => p.RequireRole(Roles.PlatformAdmin, Roles.Admin)).ProducesCommandProblems();
+
+    /// <summary>A replay goes to an active subscription only: a disabled one is enabled first (409 says so); 404 when there is none.</summary>
+    private static async Task<ProblemHttpResult?> ActiveOrProblemAsync(IWebhookSubscriptionStore store, string tenant, string id,
+        CancellationToken cancellationToken) =>
+        await store.GetAsync(tenant, id, cancellationToken) switch
+        {
+            null => Rejection.NotFound("not_found", "No such subscription.").ToProblem(),
+            { Status: WebhookStatus.Disabled } => Rejection.Conflict("subscription_disabled",
+                "The subscription is disabled; enable it (POST .../enable) before replaying.").ToProblem(),
+            _ => null,
+        };
+
+    /// <summary>The <c>status</c> and <c>limit</c> of a dead-letter list (webhooks and connectors).</summary>
+    internal static ProblemHttpResult? CheckDeadLetterQuery(string? status, int? limit) =>
+        status is not null && !OutboundDeadLetterStatus.All.Contains(status) ? RejectionResults.Invalid("status", "Use dead, queued or replayed.")
+        : limit is < 1 or > 500 ? RejectionResults.Invalid("limit", "Must be between 1 and 500.")
+        : null;
 
     /// <summary>Refuses what is certainly not a public target. Host names are resolved and checked again at connect time by
     /// <see cref="SsrfGuard"/>, so a name that resolves (or later rebinds) to an internal address is refused there.</summary>

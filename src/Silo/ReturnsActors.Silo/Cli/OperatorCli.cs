@@ -57,6 +57,26 @@ internal static class OperatorCli
         key.Subcommands.Add(revoke);
         root.Subcommands.Add(key);
 
+        var dlTenant = new Option<string>("--tenant") { Description = "Tenant id", Required = true };
+        var subscription = new Option<string?>("--subscription") { Description = "A webhook subscription id (whs_...)" };
+        var channel = new Option<string?>("--channel") { Description = "A connector channel: email or erp" };
+        var status = new Option<string?>("--status") { Description = "dead, queued or replayed" };
+        var letter = new Option<string?>("--id") { Description = "One dead letter (a webhook's event id); without it every dead one" };
+        var deliveries = new Command("deliveries", "Dead-lettered outbound deliveries of a tenant: a webhook subscription's or a connector channel's");
+        var listDead = new Command("list", "List dead letters") { dlTenant, subscription, channel, status, url, adminKey };
+        listDead.SetAction((r, ct) => DeadLettersPath(r.GetValue(subscription), r.GetValue(channel)) is { } path
+            ? SendAsync(r.GetValue(url)!, AdminKey(r.GetValue(adminKey)), HttpMethod.Get,
+                r.GetValue(status) is { } s ? $"{path}?status={Uri.EscapeDataString(s)}" : path, null, ct, r.GetValue(dlTenant))
+            : Task.FromResult(2));
+        var replayDead = new Command("replay", "Queue one dead letter (--id) or all of them for redelivery") { dlTenant, subscription, channel, letter, url, adminKey };
+        replayDead.SetAction((r, ct) => DeadLettersPath(r.GetValue(subscription), r.GetValue(channel)) is { } path
+            ? SendAsync(r.GetValue(url)!, AdminKey(r.GetValue(adminKey)), HttpMethod.Post,
+                r.GetValue(letter) is { } one ? $"{path}/{Uri.EscapeDataString(one)}/replay" : $"{path}/replay", null, ct, r.GetValue(dlTenant))
+            : Task.FromResult(2));
+        deliveries.Subcommands.Add(listDead);
+        deliveries.Subcommands.Add(replayDead);
+        root.Subcommands.Add(deliveries);
+
         var healthUrl = new Argument<string>("url") { Description = "URL to GET", DefaultValueFactory = _ => "http://127.0.0.1:8080/health/live" };
         var health = new Command("healthcheck", "Exit 0 when the URL answers 2xx (container health checks; the image has no curl)") { healthUrl };
         health.SetAction((r, ct) => HealthCheckAsync(r.GetValue(healthUrl)!, ct));
@@ -130,11 +150,31 @@ internal static class OperatorCli
         return result.Valid ? 0 : 1;
     }
 
-    private static async Task<int> SendAsync(string baseUrl, string adminKey, HttpMethod method, string path, object? body, CancellationToken ct)
+    /// <summary>The dead letters of exactly one of a webhook subscription or a connector channel; null (usage printed) otherwise.</summary>
+    private static string? DeadLettersPath(string? subscription, string? channel)
+    {
+        if ((subscription is null) == (channel is null))
+        {
+            Console.Error.WriteLine("ReturnsActors: name either --subscription or --channel.");
+            return null;
+        }
+
+        return subscription is not null
+            ? $"/v1/webhook-subscriptions/{Uri.EscapeDataString(subscription)}/dead-letters"
+            : $"/v1/connectors/{Uri.EscapeDataString(channel!)}/dead-letters";
+    }
+
+    private static async Task<int> SendAsync(string baseUrl, string adminKey, HttpMethod method, string path, object? body, CancellationToken ct,
+        string? tenant = null)
     {
         using var http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(30) };
         using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
         request.Headers.Add("X-Api-Key", adminKey);
+        if (tenant is not null)
+        {
+            request.Headers.Add("X-Tenant-Id", tenant);
+        }
+
         if (method != HttpMethod.Get)
         {
             request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString("N"));

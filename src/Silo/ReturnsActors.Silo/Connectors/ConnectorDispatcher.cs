@@ -1,3 +1,8 @@
+using System.Security.Cryptography;
+using System.Text;
+using ReturnsActors.Api.Connectors;
+using ReturnsActors.Api.Webhooks;
+using ReturnsActors.Grains.Telemetry;
 using ReturnsActors.Silo.Webhooks;
 
 namespace ReturnsActors.Silo.Connectors;
@@ -14,8 +19,17 @@ internal interface IConnectorChannel
     Task<(bool Sent, string? Error)> SendAsync(WebhookEvent e, CancellationToken cancellationToken);
 }
 
-/// <summary>Where a (tenant, channel) has got to in its tenant's event log, how often the event after it has failed, and when to try again.</summary>
-internal sealed record ConnectorProgress(WebhookCursor Checkpoint, int FailedAttempts, DateTimeOffset NextAttemptAt);
+/// <summary>Where a (tenant, channel) has got to in its tenant's event log, how often the event after it has failed, when to try again,
+/// the last error, and (when claimed) whether the next attempt is due.</summary>
+internal sealed record ConnectorProgress(WebhookCursor Checkpoint, int FailedAttempts, DateTimeOffset NextAttemptAt, string? LastError = null, bool Due = true);
+
+/// <summary>An event a channel gave up on after <paramref name="Attempts"/> attempts.</summary>
+internal sealed record ConnectorDeadEvent(WebhookEvent Event, int Attempts, string? Error, DateTimeOffset At)
+{
+    /// <summary>Stable per (tenant, return, seq, channel).</summary>
+    public static string IdOf(string tenantId, string rmaId, long seq, string channel) =>
+        "cdl_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{tenantId}/{rmaId}/{seq}/{channel}")))[..24];
+}
 
 /// <summary>A claimed (tenant, channel): no other dispatcher works on it until this is disposed.</summary>
 internal sealed class ConnectorLease(ConnectorProgress progress, Func<ValueTask>? release = null) : IAsyncDisposable
@@ -25,8 +39,8 @@ internal sealed class ConnectorLease(ConnectorProgress progress, Func<ValueTask>
     public ValueTask DisposeAsync() => release?.Invoke() ?? ValueTask.CompletedTask;
 }
 
-/// <summary>The connectors' checkpoints, one per (tenant, channel).</summary>
-internal interface IConnectorCheckpoints
+/// <summary>The connectors' checkpoints, one per (tenant, channel), and their dead letters.</summary>
+internal interface IConnectorCheckpoints : IConnectorDeliveryStore
 {
     /// <summary>Tenants that have logged events.</summary>
     Task<IReadOnlyList<string>> TenantsAsync(CancellationToken cancellationToken);
@@ -35,17 +49,27 @@ internal interface IConnectorCheckpoints
     /// not mail customers about old returns.</summary>
     Task<DateTimeOffset> EnabledAtAsync(string channel, DateTimeOffset now, CancellationToken cancellationToken);
 
-    /// <summary>Takes the (tenant, channel) for one pass; null when another dispatcher has it or its next attempt is not due.</summary>
+    /// <summary>Takes the (tenant, channel) for one pass; null when another dispatcher has it, or when its next attempt is not due and no
+    /// replay is queued.</summary>
     Task<ConnectorLease?> ClaimAsync(string tenantId, string channel, DateTimeOffset now, CancellationToken cancellationToken);
 
-    Task SaveAsync(string tenantId, string channel, ConnectorProgress progress, CancellationToken cancellationToken);
+    /// <summary>Stores the progress, and with <paramref name="deadLetter"/> parks that event as a dead letter in the same transaction.</summary>
+    Task SaveAsync(string tenantId, string channel, ConnectorProgress progress, CancellationToken cancellationToken, ConnectorDeadEvent? deadLetter = null);
+
+    /// <summary>Dead letters queued for a replay, oldest first.</summary>
+    Task<IReadOnlyList<(ConnectorDeadLetter Letter, WebhookEvent Event)>> QueuedReplaysAsync(string tenantId, string channel, CancellationToken cancellationToken);
+
+    /// <summary>A replay's outcome: <c>replayed</c> when sent, <c>dead</c> again with the error otherwise.</summary>
+    Task RecordReplayAsync(string tenantId, string channel, string id, bool sent, string? error, DateTimeOffset at, CancellationToken cancellationToken);
 }
 
-/// <summary>Embedded: checkpoints in memory, tenants from the webhook journal (nothing survives a restart, like the journal itself).</summary>
+/// <summary>Embedded: checkpoints and dead letters in memory, tenants from the webhook journal (nothing survives a restart, like the
+/// journal itself).</summary>
 internal sealed class InMemoryConnectorCheckpoints(InMemoryWebhookStore journal) : IConnectorCheckpoints
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<(string Tenant, string Channel), ConnectorProgress> _progress = [];
+    private readonly Dictionary<(string Tenant, string Channel, string Id), (ConnectorDeadLetter Letter, WebhookEvent Event)> _dead = [];
 
     public Task<IReadOnlyList<string>> TenantsAsync(CancellationToken cancellationToken) => Task.FromResult(journal.Tenants());
 
@@ -56,28 +80,109 @@ internal sealed class InMemoryConnectorCheckpoints(InMemoryWebhookStore journal)
     {
         lock (_gate)
         {
-            var progress = _progress.GetValueOrDefault((tenantId, channel)) ?? new ConnectorProgress(default, 0, DateTimeOffset.MinValue);
-            return Task.FromResult(progress.NextAttemptAt > now ? null : new ConnectorLease(progress));
+            var progress = Progress(tenantId, channel) with { Due = Progress(tenantId, channel).NextAttemptAt <= now };
+            var queued = Letters(tenantId, channel).Any(d => d.Letter.Status == OutboundDeadLetterStatus.Queued);
+            return Task.FromResult(progress.Due || queued ? new ConnectorLease(progress) : null);
         }
     }
 
-    public Task SaveAsync(string tenantId, string channel, ConnectorProgress progress, CancellationToken cancellationToken)
+    public Task SaveAsync(string tenantId, string channel, ConnectorProgress progress, CancellationToken cancellationToken, ConnectorDeadEvent? deadLetter = null)
     {
         lock (_gate)
         {
             _progress[(tenantId, channel)] = progress;
+            if (deadLetter is { Event: var e })
+            {
+                var id = ConnectorDeadEvent.IdOf(tenantId, e.RmaId, e.Seq, channel);
+                _dead[(tenantId, channel, id)] = (new ConnectorDeadLetter(id, channel, e.Type, e.RmaId, e.Seq, deadLetter.Attempts, deadLetter.Error,
+                    deadLetter.At, OutboundDeadLetterStatus.Dead, null), e);
+            }
         }
 
         return Task.CompletedTask;
     }
+
+    public Task<IReadOnlyList<(ConnectorDeadLetter Letter, WebhookEvent Event)>> QueuedReplaysAsync(string tenantId, string channel,
+        CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            IReadOnlyList<(ConnectorDeadLetter, WebhookEvent)> queued =
+                Letters(tenantId, channel).Where(d => d.Letter.Status == OutboundDeadLetterStatus.Queued).OrderBy(d => d.Letter.DeadAt).ToList();
+            return Task.FromResult(queued);
+        }
+    }
+
+    public Task RecordReplayAsync(string tenantId, string channel, string id, bool sent, string? error, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_dead.TryGetValue((tenantId, channel, id), out var dead))
+            {
+                var attempts = dead.Letter.Attempts + 1;
+                _dead[(tenantId, channel, id)] = (sent
+                    ? dead.Letter with { Status = OutboundDeadLetterStatus.Replayed, ReplayedAt = at, Attempts = attempts }
+                    : dead.Letter with { Status = OutboundDeadLetterStatus.Dead, Attempts = attempts, Error = error }, dead.Event);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<ConnectorChannelStatus> StatusAsync(string tenantId, string channel, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var p = Progress(tenantId, channel);
+            return Task.FromResult(new ConnectorChannelStatus(channel, $"{p.Checkpoint.Tx}:{p.Checkpoint.Position}", p.FailedAttempts,
+                p.NextAttemptAt == DateTimeOffset.MinValue ? null : p.NextAttemptAt, p.LastError,
+                Letters(tenantId, channel).Count(d => d.Letter.Status != OutboundDeadLetterStatus.Replayed)));
+        }
+    }
+
+    public Task<IReadOnlyList<ConnectorDeadLetter>> ListDeadLettersAsync(string tenantId, string channel, string? status, int limit,
+        CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            IReadOnlyList<ConnectorDeadLetter> letters = Letters(tenantId, channel).Select(d => d.Letter).Where(d => status is null || d.Status == status)
+                .OrderByDescending(d => d.DeadAt).Take(limit).ToList();
+            return Task.FromResult(letters);
+        }
+    }
+
+    public Task<IReadOnlyList<ConnectorDeadLetter>> QueueReplayAsync(string tenantId, string channel, string? id, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var result = new List<ConnectorDeadLetter>();
+            foreach (var (letter, e) in Letters(tenantId, channel)
+                .Where(d => id is null ? d.Letter.Status == OutboundDeadLetterStatus.Dead : d.Letter.Id == id).ToList())
+            {
+                var queued = letter.Status == OutboundDeadLetterStatus.Dead ? letter with { Status = OutboundDeadLetterStatus.Queued } : letter;
+                _dead[(tenantId, channel, letter.Id)] = (queued, e);
+                result.Add(queued);
+            }
+
+            return Task.FromResult<IReadOnlyList<ConnectorDeadLetter>>(result);
+        }
+    }
+
+    private ConnectorProgress Progress(string tenantId, string channel) =>
+        _progress.GetValueOrDefault((tenantId, channel)) ?? new ConnectorProgress(default, 0, DateTimeOffset.MinValue);
+
+    private IEnumerable<(ConnectorDeadLetter Letter, WebhookEvent Event)> Letters(string tenantId, string channel) =>
+        _dead.Where(d => d.Key.Tenant == tenantId && d.Key.Channel == channel).Select(d => d.Value);
 }
 
 /// <summary>Feeds each connector its tenants' events in log order, one at a time, with the webhook building blocks (the outbox's
-/// log reader and the dispatcher's backoff): the checkpoint of a (tenant, channel) moves past an event only once it was sent (or
-/// the channel does not want it); a failure holds that (tenant, channel) and is retried with exponential backoff and jitter.</summary>
+/// log reader and the delivery options' backoff): the checkpoint of a (tenant, channel) moves past an event only once it was sent
+/// (or the channel does not want it, or it was dead-lettered after <c>MaxAttempts</c>); a failure holds that (tenant, channel) and is
+/// retried with exponential backoff and jitter. (Tenant, channel) pairs run concurrently (<see cref="KeyedWorkers{TKey}"/>), so a slow
+/// tenant holds back no other; queued replays of dead letters go first.</summary>
 internal sealed partial class ConnectorDispatcher(
     IEnumerable<IConnectorChannel> channels, IConnectorCheckpoints checkpoints, IWebhookOutbox outbox, WebhookDeliveryOptions options,
-    TimeProvider time, ILogger<ConnectorDispatcher> logger) : BackgroundService
+    TimeProvider time, ReturnsMetrics metrics, ILogger<ConnectorDispatcher> logger) : BackgroundService
 {
     private const int BatchSize = 100;
     private readonly Dictionary<string, DateTimeOffset> _enabledAt = [];
@@ -90,6 +195,7 @@ internal sealed partial class ConnectorDispatcher(
             return;
         }
 
+        var workers = new KeyedWorkers<(string, string)>(options.Parallelism);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -106,7 +212,8 @@ internal sealed partial class ConnectorDispatcher(
                 {
                     foreach (var channel in active)
                     {
-                        await PumpAsync(tenant, channel, stoppingToken);
+                        var enabledAt = _enabledAt[channel.Name];
+                        workers.TryStart((tenant, channel.Name), ct => PumpAsync(tenant, channel, enabledAt, ct), stoppingToken);
                     }
                 }
 
@@ -114,7 +221,7 @@ internal sealed partial class ConnectorDispatcher(
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                return;
+                break;
             }
             catch (Exception ex)
             {
@@ -122,19 +229,45 @@ internal sealed partial class ConnectorDispatcher(
                 await Task.Delay(TimeSpan.FromSeconds(2), time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
+
+        await workers.DrainAsync();
     }
 
-    private async Task PumpAsync(string tenant, IConnectorChannel channel, CancellationToken cancellationToken)
+    private async Task PumpAsync(string tenant, IConnectorChannel channel, DateTimeOffset enabledAt, CancellationToken cancellationToken)
     {
-        await using var lease = await checkpoints.ClaimAsync(tenant, channel.Name, time.GetUtcNow(), cancellationToken);
-        if (lease is null)
+        try
         {
-            return;
-        }
+            await using var lease = await checkpoints.ClaimAsync(tenant, channel.Name, time.GetUtcNow(), cancellationToken);
+            if (lease is null)
+            {
+                return;
+            }
 
-        var enabledAt = _enabledAt[channel.Name];
-        var checkpoint = lease.Progress.Checkpoint;
-        var failed = lease.Progress.FailedAttempts;
+            foreach (var (letter, e) in await checkpoints.QueuedReplaysAsync(tenant, channel.Name, cancellationToken))
+            {
+                var (sent, error) = await channel.SendAsync(e, cancellationToken);
+                await checkpoints.RecordReplayAsync(tenant, channel.Name, letter.Id, sent, error, time.GetUtcNow(), cancellationToken);
+            }
+
+            if (lease.Progress.Due)
+            {
+                await SendAsync(tenant, channel, enabledAt, lease.Progress, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            LogPassFailed(ex);
+        }
+    }
+
+    private async Task SendAsync(string tenant, IConnectorChannel channel, DateTimeOffset enabledAt, ConnectorProgress progress, CancellationToken cancellationToken)
+    {
+        var checkpoint = progress.Checkpoint;
+        var failed = progress.FailedAttempts;
+        var lastError = progress.LastError;
         var saved = checkpoint;
         foreach (var e in await outbox.ReadAfterAsync(tenant, checkpoint, BatchSize, cancellationToken))
         {
@@ -144,7 +277,21 @@ internal sealed partial class ConnectorDispatcher(
                 if (!sent)
                 {
                     failed++;
-                    await checkpoints.SaveAsync(tenant, channel.Name, new ConnectorProgress(checkpoint, failed, time.GetUtcNow() + Backoff(failed)),
+                    lastError = error;
+                    var now = time.GetUtcNow();
+                    if (failed >= options.MaxAttempts)
+                    {
+                        // Exhausted: park it and move on.
+                        checkpoint = saved = e.Position;
+                        await checkpoints.SaveAsync(tenant, channel.Name, new ConnectorProgress(checkpoint, 0, DateTimeOffset.MinValue, error),
+                            cancellationToken, new ConnectorDeadEvent(e, failed, error, now));
+                        metrics.DeadLetter(channel.Name);
+                        LogDeadLettered(channel.Name, tenant, e.RmaId, e.Seq, failed, error);
+                        failed = 0;
+                        continue;
+                    }
+
+                    await checkpoints.SaveAsync(tenant, channel.Name, new ConnectorProgress(checkpoint, failed, now + options.Backoff(failed), error),
                         cancellationToken);
                     LogSendFailed(channel.Name, tenant, e.RmaId, e.Seq, failed, error);
                     return;
@@ -152,9 +299,9 @@ internal sealed partial class ConnectorDispatcher(
 
                 // Stored at once: after a restart this event is not sent again.
                 failed = 0;
-                checkpoint = e.Position;
+                lastError = null;
+                checkpoint = saved = e.Position;
                 await checkpoints.SaveAsync(tenant, channel.Name, new ConnectorProgress(checkpoint, 0, DateTimeOffset.MinValue), cancellationToken);
-                saved = checkpoint;
                 continue;
             }
 
@@ -164,16 +311,8 @@ internal sealed partial class ConnectorDispatcher(
         // Events the channel does not want: only the checkpoint moves.
         if (checkpoint != saved)
         {
-            await checkpoints.SaveAsync(tenant, channel.Name, new ConnectorProgress(checkpoint, failed, DateTimeOffset.MinValue), cancellationToken);
+            await checkpoints.SaveAsync(tenant, channel.Name, new ConnectorProgress(checkpoint, failed, DateTimeOffset.MinValue, lastError), cancellationToken);
         }
-    }
-
-    /// <summary>base * 2^(n-1) capped at the maximum, with full jitter over its upper half (as for webhooks).</summary>
-    private TimeSpan Backoff(int failedAttempts)
-    {
-        var exponential = options.RetryBase.TotalMilliseconds * Math.Pow(2, Math.Min(failedAttempts - 1, 30));
-        var capped = Math.Min(exponential, options.RetryMax.TotalMilliseconds);
-        return TimeSpan.FromMilliseconds(capped / 2 + Random.Shared.NextDouble() * capped / 2);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Connector pass failed; retrying")]
@@ -181,4 +320,7 @@ internal sealed partial class ConnectorDispatcher(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Connector {Channel} tenant {TenantId} return {RmaId} seq {Seq} attempt {Attempt} failed: {Error}")]
     private partial void LogSendFailed(string channel, string tenantId, string rmaId, long seq, int attempt, string? error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Connector {Channel} tenant {TenantId} return {RmaId} seq {Seq} dead-lettered after {Attempts} attempts: {Error}")]
+    private partial void LogDeadLettered(string channel, string tenantId, string rmaId, long seq, int attempts, string? error);
 }

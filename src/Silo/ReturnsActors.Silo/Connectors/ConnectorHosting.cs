@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Http.Resilience;
 using ReturnsActors.Adapters.Outbound;
+using ReturnsActors.Api.Connectors;
 using ReturnsActors.Api.Notifications;
 using ReturnsActors.Grains.Suppliers;
 using ReturnsActors.Silo.Settings;
@@ -14,12 +15,15 @@ internal static class ConnectorHosting
     public static IServiceCollection AddReturnsConnectors(this IServiceCollection services, ReturnsActorsSettings settings)
     {
         services.AddHostedService<ConnectorDispatcher>();
+        services.AddSingleton<IConnectorDeliveryStore>(sp => sp.GetRequiredService<IConnectorCheckpoints>());
+        var channels = new List<string>();
         if (!string.IsNullOrWhiteSpace(settings.Notifications.Smtp.Host))
         {
             var smtp = settings.Notifications.Smtp;
             var recipient = settings.Notifications.Recipient;
             services.AddSingleton(new EmailNotificationOptions(smtp.Host, smtp.Port, smtp.UseTls, smtp.From, recipient.Length == 0 ? null : recipient));
             services.AddSingleton<IConnectorChannel, EmailNotificationChannel>();
+            channels.Add("email");
         }
 
         if (!string.IsNullOrWhiteSpace(settings.Connectors.Erp.Url))
@@ -28,6 +32,7 @@ internal static class ConnectorHosting
             services.AddSingleton(new ErpConnectorOptions(new Uri(erp.Url), erp.ApiKey));
             services.AddHttpClient<ErpConnector>().AddStandardResilienceHandler(o => Configure(o, erp));
             services.AddSingleton<IConnectorChannel>(sp => sp.GetRequiredService<ErpConnector>());
+            channels.Add("erp");
         }
 
         // Claims go to many suppliers: the SSRF guard checks each target at connect time, and the pipeline (so its circuit
@@ -47,8 +52,10 @@ internal static class ConnectorHosting
         if (settings.Connectors.Advisory.Enabled)
         {
             services.AddSingleton<IConnectorChannel, AdvisoryChannel>();
+            channels.Add("advisory");
         }
 
+        services.AddSingleton(new ConnectorApiOptions { Channels = channels });
         return services;
     }
 

@@ -267,6 +267,22 @@ public sealed class WebhookSettings
 
     /// <summary>How often the dispatcher looks for new events.</summary>
     public int PollMilliseconds { get; set; } = 500;
+
+    /// <summary>Attempts of one event (webhooks and connectors) before it is dead-lettered and its subscription or channel moves on.
+    /// With the default timing, 30 attempts span 10 to 20 hours (15 on average).</summary>
+    public int MaxAttempts { get; set; } = 30;
+
+    /// <summary>A subscription whose deliveries have failed for this long without one success is disabled.</summary>
+    public int DisableAfterHours { get; set; } = 120;
+
+    /// <summary>How long delivery-log rows and replayed dead letters are kept (Cluster; Embedded keeps the last 1000 attempts per subscription).</summary>
+    public int RetentionHours { get; set; } = 720;
+
+    /// <summary>How often one silo prunes what is older than <see cref="RetentionHours"/>.</summary>
+    public int PruneIntervalSeconds { get; set; } = 600;
+
+    /// <summary>Subscriptions and connector (tenant, channel) pairs one silo delivers at the same time; each is still delivered in order.</summary>
+    public int Parallelism { get; set; } = 8;
 }
 
 /// <summary>A setting that stops the silo from starting; its message names the setting.</summary>
@@ -374,6 +390,11 @@ internal static class SettingsLoader
             $"{P}:Webhooks:RetryMaxSeconds", "must be between 1 and 86400 and not below Webhooks:RetryBaseMilliseconds");
         Require(s.Webhooks.TimeoutSeconds is >= 1 and <= 60, $"{P}:Webhooks:TimeoutSeconds", "must be between 1 and 60");
         Require(s.Webhooks.PollMilliseconds is >= 50 and <= 60_000, $"{P}:Webhooks:PollMilliseconds", "must be between 50 and 60000");
+        Require(s.Webhooks.MaxAttempts is >= 1 and <= 1000, $"{P}:Webhooks:MaxAttempts", "must be between 1 and 1000");
+        Require(s.Webhooks.DisableAfterHours is >= 1 and <= 24 * 365, $"{P}:Webhooks:DisableAfterHours", "must be between 1 and 8760");
+        Require(s.Webhooks.RetentionHours is >= 1 and <= 24 * 3650, $"{P}:Webhooks:RetentionHours", "must be between 1 and 87600");
+        Require(s.Webhooks.PruneIntervalSeconds is >= 1 and <= 86_400, $"{P}:Webhooks:PruneIntervalSeconds", "must be between 1 and 86400");
+        Require(s.Webhooks.Parallelism is >= 1 and <= 64, $"{P}:Webhooks:Parallelism", "must be between 1 and 64");
         if (!string.IsNullOrWhiteSpace(s.Notifications.Smtp.Host))
         {
             Require(s.Notifications.Smtp.Port is >= 1 and <= 65535, $"{P}:Notifications:Smtp:Port", "is not a TCP port (1-65535)");

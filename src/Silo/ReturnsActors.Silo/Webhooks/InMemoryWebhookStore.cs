@@ -9,13 +9,16 @@ internal readonly record struct WebhookCursor(ulong Tx, long Position);
 /// <summary>An event of the log as the dispatcher sees it: its tenant, return and place in the log.</summary>
 internal sealed record WebhookEvent(WebhookCursor Position, string TenantId, string RmaId, long Seq, string Type, DateTimeOffset OccurredAt, string DataJson);
 
-/// <summary>A subscription due for delivery: where its checkpoint is and how often the event after it has failed.</summary>
+/// <summary>A claimed subscription: where its checkpoint is, how often the event after it has failed, since when its deliveries have
+/// been failing, and whether its next attempt is due (a queued replay is sent either way).</summary>
 internal sealed record WebhookTarget(string TenantId, string Id, string Url, IReadOnlyList<string> EventTypes, IReadOnlyList<string> Secrets,
-    WebhookCursor Checkpoint, int FailedAttempts);
+    WebhookCursor Checkpoint, int FailedAttempts, DateTimeOffset? FailingSince = null, bool Due = true);
 
-/// <summary>What one delivery step did: the new checkpoint (moved only past delivered or unsubscribed events), the failures of the
-/// event after it, when to try again, whether the subscription is disabled, and the attempt for the log.</summary>
-internal sealed record WebhookProgress(WebhookCursor Checkpoint, int FailedAttempts, DateTimeOffset? NextAttemptAt, string? DisabledReason, WebhookDeliveryAttempt? Attempt);
+/// <summary>What one delivery step did: the new checkpoint (moved only past delivered, unsubscribed or dead-lettered events), the
+/// failures of the event after it, when to try again, the failing streak, whether the subscription is disabled, and the attempt for
+/// the log. With <paramref name="DeadLetterPayload"/> the attempt's event is stored as a dead letter with that body.</summary>
+internal sealed record WebhookProgress(WebhookCursor Checkpoint, int FailedAttempts, DateTimeOffset? NextAttemptAt, DateTimeOffset? FailingSince,
+    string? DisabledReason, WebhookDeliveryAttempt? Attempt, string? DeadLetterPayload = null);
 
 /// <summary>The dispatcher's side of the subscription store.</summary>
 internal interface IWebhookOutbox
@@ -31,6 +34,12 @@ internal interface IWebhookOutbox
     Task<IReadOnlyList<WebhookEvent>> ReadAfterAsync(string tenantId, WebhookCursor checkpoint, int limit, CancellationToken cancellationToken);
 
     Task RecordAsync(string tenantId, string id, WebhookProgress progress, CancellationToken cancellationToken);
+
+    /// <summary>The subscription's dead letters queued for a replay, with the body to send.</summary>
+    Task<IReadOnlyList<(WebhookDeadLetter Letter, string Payload)>> QueuedReplaysAsync(string tenantId, string id, CancellationToken cancellationToken);
+
+    /// <summary>Logs a replay attempt; the dead letter becomes <c>replayed</c> when it was delivered, <c>dead</c> again otherwise.</summary>
+    Task RecordReplayAsync(string tenantId, string id, WebhookDeliveryAttempt attempt, CancellationToken cancellationToken);
 }
 
 /// <summary>A claimed subscription; disposing releases it.</summary>
@@ -137,7 +146,8 @@ internal sealed class InMemoryWebhookStore(TimeProvider time) : IWebhookSubscrip
         lock (_gate)
         {
             IReadOnlyList<(string, string)> due = _subscriptions.Values
-                .Where(e => e.Subscription.Status == WebhookStatus.Active && e.NextAttemptAt <= now && e.Checkpoint.Position < _journal.Count)
+                .Where(e => e.Subscription.Status == WebhookStatus.Active
+                    && ((e.NextAttemptAt <= now && e.Checkpoint.Position < _journal.Count) || e.DeadLetters.Values.Any(d => d.Letter.Status == OutboundDeadLetterStatus.Queued)))
                 .Select(e => (e.Subscription.TenantId, e.Subscription.Id))
                 .ToList();
             return Task.FromResult(due);
@@ -152,7 +162,7 @@ internal sealed class InMemoryWebhookStore(TimeProvider time) : IWebhookSubscrip
             WebhookLease? lease = _subscriptions.TryGetValue((tenantId, id), out var e) && e.Subscription.Status == WebhookStatus.Active
                 ? new WebhookLease(new WebhookTarget(e.Subscription.TenantId, e.Subscription.Id, e.Subscription.Url, e.Subscription.EventTypes,
                     e.Subscription.PreviousSecretExpiresAt > now && e.PreviousSecret is not null ? [e.Secret, e.PreviousSecret] : [e.Secret],
-                    e.Checkpoint, e.FailedAttempts))
+                    e.Checkpoint, e.FailedAttempts, e.FailingSince, e.NextAttemptAt <= now))
                 : null;
             return Task.FromResult(lease);
         }
@@ -186,6 +196,13 @@ internal sealed class InMemoryWebhookStore(TimeProvider time) : IWebhookSubscrip
             entry.Checkpoint = progress.Checkpoint;
             entry.FailedAttempts = progress.FailedAttempts;
             entry.NextAttemptAt = progress.NextAttemptAt ?? DateTimeOffset.MinValue;
+            entry.FailingSince = progress.FailingSince;
+            if (progress is { DeadLetterPayload: { } payload, Attempt: { } a })
+            {
+                entry.DeadLetters[a.EventId] = (new WebhookDeadLetter(a.EventId, id, a.EventType, a.RmaId, a.Seq, a.Attempt, a.StatusCode, a.Error, a.At,
+                    OutboundDeadLetterStatus.Dead, null), payload);
+            }
+
             if (progress.DisabledReason is not null)
             {
                 entry.Subscription = entry.Subscription with { Status = WebhookStatus.Disabled, DisabledReason = progress.DisabledReason };
@@ -193,11 +210,86 @@ internal sealed class InMemoryWebhookStore(TimeProvider time) : IWebhookSubscrip
 
             if (progress.Attempt is not null)
             {
-                entry.Log.Add(progress.Attempt);
-                if (entry.Log.Count > LogLimit)
-                {
-                    entry.Log.RemoveAt(0);
-                }
+                entry.AddToLog(progress.Attempt);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<WebhookDeadLetter>?> ListDeadLettersAsync(string tenantId, string id, string? status, int limit, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            IReadOnlyList<WebhookDeadLetter>? letters = _subscriptions.TryGetValue((tenantId, id), out var entry)
+                ? entry.DeadLetters.Values.Select(d => d.Letter).Where(d => status is null || d.Status == status)
+                    .OrderByDescending(d => d.DeadAt).Take(limit).ToList()
+                : null;
+            return Task.FromResult(letters);
+        }
+    }
+
+    public Task<IReadOnlyList<WebhookDeadLetter>?> QueueReplayAsync(string tenantId, string id, string? eventId, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (!_subscriptions.TryGetValue((tenantId, id), out var entry))
+            {
+                return Task.FromResult<IReadOnlyList<WebhookDeadLetter>?>(null);
+            }
+
+            var concerned = entry.DeadLetters.Where(d => eventId is null ? d.Value.Letter.Status == OutboundDeadLetterStatus.Dead : d.Key == eventId).ToList();
+            var result = new List<WebhookDeadLetter>();
+            foreach (var (key, (letter, payload)) in concerned)
+            {
+                var queued = letter.Status == OutboundDeadLetterStatus.Dead ? letter with { Status = OutboundDeadLetterStatus.Queued } : letter;
+                entry.DeadLetters[key] = (queued, payload);
+                result.Add(queued);
+            }
+
+            return Task.FromResult<IReadOnlyList<WebhookDeadLetter>?>(result);
+        }
+    }
+
+    public Task<WebhookSubscription?> EnableAsync(string tenantId, string id, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (!_subscriptions.TryGetValue((tenantId, id), out var entry))
+            {
+                return Task.FromResult<WebhookSubscription?>(null);
+            }
+
+            entry.Subscription = entry.Subscription with { Status = WebhookStatus.Active, DisabledReason = null };
+            entry.FailedAttempts = 0;
+            entry.FailingSince = null;
+            entry.NextAttemptAt = DateTimeOffset.MinValue;
+            return Task.FromResult<WebhookSubscription?>(entry.Subscription);
+        }
+    }
+
+    public Task<IReadOnlyList<(WebhookDeadLetter Letter, string Payload)>> QueuedReplaysAsync(string tenantId, string id, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            IReadOnlyList<(WebhookDeadLetter, string)> queued = _subscriptions.TryGetValue((tenantId, id), out var entry)
+                ? entry.DeadLetters.Values.Where(d => d.Letter.Status == OutboundDeadLetterStatus.Queued).OrderBy(d => d.Letter.DeadAt).ToList()
+                : [];
+            return Task.FromResult(queued);
+        }
+    }
+
+    public Task RecordReplayAsync(string tenantId, string id, WebhookDeliveryAttempt attempt, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_subscriptions.TryGetValue((tenantId, id), out var entry) && entry.DeadLetters.TryGetValue(attempt.EventId, out var dead))
+            {
+                entry.DeadLetters[attempt.EventId] = (attempt.Delivered
+                    ? dead.Letter with { Status = OutboundDeadLetterStatus.Replayed, ReplayedAt = attempt.At, Attempts = attempt.Attempt }
+                    : dead.Letter with { Status = OutboundDeadLetterStatus.Dead, Attempts = attempt.Attempt, StatusCode = attempt.StatusCode, Error = attempt.Error },
+                    dead.Payload);
+                entry.AddToLog(attempt);
             }
         }
 
@@ -212,6 +304,17 @@ internal sealed class InMemoryWebhookStore(TimeProvider time) : IWebhookSubscrip
         public WebhookCursor Checkpoint { get; set; }
         public int FailedAttempts { get; set; }
         public DateTimeOffset NextAttemptAt { get; set; } = DateTimeOffset.MinValue;
+        public DateTimeOffset? FailingSince { get; set; }
         public List<WebhookDeliveryAttempt> Log { get; } = [];
+        public Dictionary<string, (WebhookDeadLetter Letter, string Payload)> DeadLetters { get; } = [];
+
+        public void AddToLog(WebhookDeliveryAttempt attempt)
+        {
+            Log.Add(attempt);
+            if (Log.Count > LogLimit)
+            {
+                Log.RemoveAt(0);
+            }
+        }
     }
 }

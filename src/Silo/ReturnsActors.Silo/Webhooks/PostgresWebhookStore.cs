@@ -80,7 +80,7 @@ internal sealed class PostgresWebhookStore(NpgsqlDataSource dataSource) : IWebho
         }
 
         await using var command = dataSource.CreateCommand("""
-            SELECT event_id, event_type, rma_id, seq, attempt, delivered, status_code, error, attempted_at, next_attempt_at
+            SELECT event_id, event_type, rma_id, seq, attempt, delivered, status_code, error, attempted_at, next_attempt_at, dead_lettered, replay
             FROM webhook_deliveries WHERE tenant_id = @tenant AND subscription_id = @id ORDER BY id DESC LIMIT @limit
             """);
         command.Parameters.AddWithValue("tenant", tenantId);
@@ -92,7 +92,7 @@ internal sealed class PostgresWebhookStore(NpgsqlDataSource dataSource) : IWebho
         {
             attempts.Add(new WebhookDeliveryAttempt(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt32(4),
                 reader.GetBoolean(5), reader.IsDBNull(6) ? null : reader.GetInt32(6), reader.IsDBNull(7) ? null : reader.GetString(7), Utc(reader.GetDateTime(8)),
-                reader.IsDBNull(9) ? null : Utc(reader.GetDateTime(9))));
+                reader.IsDBNull(9) ? null : Utc(reader.GetDateTime(9)), reader.GetBoolean(10), reader.GetBoolean(11)));
         }
 
         return attempts;
@@ -102,10 +102,13 @@ internal sealed class PostgresWebhookStore(NpgsqlDataSource dataSource) : IWebho
     {
         await using var command = dataSource.CreateCommand("""
             SELECT s.tenant_id, s.id FROM webhook_subscriptions s
-            WHERE s.status = 'active' AND s.next_attempt_at <= @now
-              AND EXISTS (SELECT 1 FROM rma_events e
-                          WHERE e.tenant_id = s.tenant_id AND (e.tx_id, e.position) > (s.checkpoint_tx, s.checkpoint_position)
-                            AND e.tx_id < pg_snapshot_xmin(pg_current_snapshot()))
+            WHERE s.status = 'active'
+              AND ((s.next_attempt_at <= @now
+                    AND EXISTS (SELECT 1 FROM rma_events e
+                                WHERE e.tenant_id = s.tenant_id AND (e.tx_id, e.position) > (s.checkpoint_tx, s.checkpoint_position)
+                                  AND e.tx_id < pg_snapshot_xmin(pg_current_snapshot())))
+                   OR EXISTS (SELECT 1 FROM webhook_dead_letters d
+                              WHERE d.tenant_id = s.tenant_id AND d.subscription_id = s.id AND d.status = 'queued'))
             """);
         command.Parameters.AddWithValue("now", now.UtcDateTime);
         var due = new List<(string, string)>();
@@ -139,9 +142,9 @@ internal sealed class PostgresWebhookStore(NpgsqlDataSource dataSource) : IWebho
             WebhookTarget? target = null;
             await using (var read = new NpgsqlCommand("""
                 SELECT url, event_types, secret, CASE WHEN previous_secret_expires_at > @now THEN previous_secret END,
-                       checkpoint_tx::text, checkpoint_position, failed_attempts
+                       checkpoint_tx::text, checkpoint_position, failed_attempts, failing_since, next_attempt_at <= @now
                 FROM webhook_subscriptions
-                WHERE tenant_id = @tenant AND id = @id AND status = 'active' AND next_attempt_at <= @now
+                WHERE tenant_id = @tenant AND id = @id AND status = 'active'
                 """, connection))
             {
                 read.Parameters.AddWithValue("tenant", tenantId);
@@ -152,7 +155,8 @@ internal sealed class PostgresWebhookStore(NpgsqlDataSource dataSource) : IWebho
                 {
                     string[] secrets = reader.IsDBNull(3) ? [reader.GetString(2)] : [reader.GetString(2), reader.GetString(3)];
                     target = new WebhookTarget(tenantId, id, reader.GetString(0), reader.GetFieldValue<string[]>(1), secrets,
-                        new WebhookCursor(ulong.Parse(reader.GetString(4), CultureInfo.InvariantCulture), reader.GetInt64(5)), reader.GetInt32(6));
+                        new WebhookCursor(ulong.Parse(reader.GetString(4), CultureInfo.InvariantCulture), reader.GetInt64(5)), reader.GetInt32(6),
+                        reader.IsDBNull(7) ? null : Utc(reader.GetDateTime(7)), reader.GetBoolean(8));
                 }
             }
 
@@ -202,7 +206,7 @@ internal sealed class PostgresWebhookStore(NpgsqlDataSource dataSource) : IWebho
         var update = new NpgsqlBatchCommand("""
             UPDATE webhook_subscriptions
             SET checkpoint_tx = CAST(@tx AS xid8), checkpoint_position = @position, failed_attempts = @failed,
-                next_attempt_at = coalesce(@next, '-infinity'::timestamptz),
+                next_attempt_at = coalesce(@next, '-infinity'::timestamptz), failing_since = @failing,
                 status = CASE WHEN @disabled::text IS NULL THEN status ELSE 'disabled' END,
                 disabled_reason = coalesce(@disabled::text, disabled_reason)
             WHERE tenant_id = @tenant AND id = @id
@@ -213,32 +217,137 @@ internal sealed class PostgresWebhookStore(NpgsqlDataSource dataSource) : IWebho
         update.Parameters.AddWithValue("position", progress.Checkpoint.Position);
         update.Parameters.AddWithValue("failed", progress.FailedAttempts);
         update.Parameters.Add(Time("next", progress.NextAttemptAt));
+        update.Parameters.Add(Time("failing", progress.FailingSince));
         update.Parameters.Add(Text("disabled", progress.DisabledReason));
         batch.BatchCommands.Add(update);
         if (progress.Attempt is { } a)
         {
-            var insert = new NpgsqlBatchCommand("""
-                INSERT INTO webhook_deliveries (tenant_id, subscription_id, event_id, event_type, rma_id, seq, attempt, delivered, status_code, error, attempted_at, next_attempt_at)
-                SELECT @tenant, @id, @event, @type, @rma, @seq, @attempt, @delivered, @status, @error, @at, @next
-                WHERE EXISTS (SELECT 1 FROM webhook_subscriptions WHERE tenant_id = @tenant AND id = @id)
-                """);
-            insert.Parameters.AddWithValue("tenant", tenantId);
-            insert.Parameters.AddWithValue("id", id);
-            insert.Parameters.AddWithValue("event", a.EventId);
-            insert.Parameters.AddWithValue("type", a.EventType);
-            insert.Parameters.AddWithValue("rma", a.RmaId);
-            insert.Parameters.AddWithValue("seq", a.Seq);
-            insert.Parameters.AddWithValue("attempt", a.Attempt);
-            insert.Parameters.AddWithValue("delivered", a.Delivered);
-            insert.Parameters.Add(new NpgsqlParameter("status", NpgsqlDbType.Integer) { Value = (object?)a.StatusCode ?? DBNull.Value });
-            insert.Parameters.Add(Text("error", a.Error));
-            insert.Parameters.AddWithValue("at", a.At.UtcDateTime);
-            insert.Parameters.Add(Time("next", a.NextAttemptAt));
-            batch.BatchCommands.Add(insert);
+            batch.BatchCommands.Add(InsertAttempt(tenantId, id, a));
+            if (progress.DeadLetterPayload is { } payload)
+            {
+                var dead = new NpgsqlBatchCommand("""
+                    INSERT INTO webhook_dead_letters (tenant_id, subscription_id, event_id, event_type, rma_id, seq, payload, attempts, status_code, error, dead_at)
+                    SELECT @tenant, @id, @event, @type, @rma, @seq, @payload, @attempt, @status, @error, @at
+                    WHERE EXISTS (SELECT 1 FROM webhook_subscriptions WHERE tenant_id = @tenant AND id = @id)
+                    ON CONFLICT (tenant_id, subscription_id, event_id) DO UPDATE
+                    SET attempts = excluded.attempts, status_code = excluded.status_code, error = excluded.error, dead_at = excluded.dead_at, status = 'dead'
+                    """);
+                AddAttemptParameters(dead, tenantId, id, a);
+                dead.Parameters.AddWithValue("payload", payload);
+                batch.BatchCommands.Add(dead);
+            }
         }
 
-        // One implicit transaction: the checkpoint and the log entry are stored together.
+        // One implicit transaction: the checkpoint, the log entry and the dead letter are stored together.
         await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<WebhookDeadLetter>?> ListDeadLettersAsync(string tenantId, string id, string? status, int limit,
+        CancellationToken cancellationToken)
+    {
+        if (await GetAsync(tenantId, id, cancellationToken) is null)
+        {
+            return null;
+        }
+
+        await using var command = DeadLetters.List(dataSource, tenantId, id, status, limit);
+        return (await ReadDeadLettersAsync(command, cancellationToken)).Select(d => d.Letter).ToList();
+    }
+
+    public async Task<IReadOnlyList<WebhookDeadLetter>?> QueueReplayAsync(string tenantId, string id, string? eventId, CancellationToken cancellationToken)
+    {
+        if (await GetAsync(tenantId, id, cancellationToken) is null)
+        {
+            return null;
+        }
+
+        await using var command = DeadLetters.QueueReplay(dataSource, tenantId, id, eventId);
+        return (await ReadDeadLettersAsync(command, cancellationToken)).Select(d => d.Letter).ToList();
+    }
+
+    public async Task<WebhookSubscription?> EnableAsync(string tenantId, string id, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            UPDATE webhook_subscriptions
+            SET status = 'active', disabled_reason = NULL, failed_attempts = 0, failing_since = NULL, next_attempt_at = '-infinity'
+            WHERE tenant_id = @tenant AND id = @id
+            RETURNING {Columns}
+            """);
+        command.Parameters.AddWithValue("tenant", tenantId);
+        command.Parameters.AddWithValue("id", id);
+        return (await ReadSubscriptionsAsync(command, cancellationToken)).SingleOrDefault();
+    }
+
+    public async Task<IReadOnlyList<(WebhookDeadLetter Letter, string Payload)>> QueuedReplaysAsync(string tenantId, string id,
+        CancellationToken cancellationToken)
+    {
+        await using var command = DeadLetters.Queued(dataSource, tenantId, id, "payload");
+        return await ReadDeadLettersAsync(command, cancellationToken);
+    }
+
+    public async Task RecordReplayAsync(string tenantId, string id, WebhookDeliveryAttempt attempt, CancellationToken cancellationToken)
+    {
+        await using var batch = dataSource.CreateBatch();
+        var update = new NpgsqlBatchCommand("""
+            UPDATE webhook_dead_letters
+            SET status = CASE WHEN @delivered THEN 'replayed' ELSE 'dead' END, attempts = @attempt,
+                replayed_at = CASE WHEN @delivered THEN @at END,
+                status_code = CASE WHEN @delivered THEN status_code ELSE @status END, error = CASE WHEN @delivered THEN error ELSE @error END
+            WHERE tenant_id = @tenant AND subscription_id = @id AND event_id = @event
+            """);
+        AddAttemptParameters(update, tenantId, id, attempt);
+        batch.BatchCommands.Add(update);
+        batch.BatchCommands.Add(InsertAttempt(tenantId, id, attempt));
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static readonly DeadLetterTable DeadLetters = new("webhook_dead_letters", "subscription_id", "event_id",
+        "event_id, subscription_id, event_type, rma_id, seq, attempts, status_code, error, dead_at, status, replayed_at");
+
+    private static async Task<IReadOnlyList<(WebhookDeadLetter Letter, string Payload)>> ReadDeadLettersAsync(NpgsqlCommand command,
+        CancellationToken cancellationToken)
+    {
+        var letters = new List<(WebhookDeadLetter, string)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            letters.Add((new WebhookDeadLetter(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt64(4),
+                reader.GetInt32(5), reader.IsDBNull(6) ? null : reader.GetInt32(6), reader.IsDBNull(7) ? null : reader.GetString(7),
+                Utc(reader.GetDateTime(8)), reader.GetString(9), reader.IsDBNull(10) ? null : Utc(reader.GetDateTime(10))),
+                reader.FieldCount > 11 ? reader.GetString(11) : ""));
+        }
+
+        return letters;
+    }
+
+    private static NpgsqlBatchCommand InsertAttempt(string tenantId, string id, WebhookDeliveryAttempt a)
+    {
+        var insert = new NpgsqlBatchCommand("""
+            INSERT INTO webhook_deliveries (tenant_id, subscription_id, event_id, event_type, rma_id, seq, attempt, delivered, status_code, error,
+                                            attempted_at, next_attempt_at, dead_lettered, replay)
+            SELECT @tenant, @id, @event, @type, @rma, @seq, @attempt, @delivered, @status, @error, @at, @next, @dead, @replay
+            WHERE EXISTS (SELECT 1 FROM webhook_subscriptions WHERE tenant_id = @tenant AND id = @id)
+            """);
+        AddAttemptParameters(insert, tenantId, id, a);
+        insert.Parameters.Add(Time("next", a.NextAttemptAt));
+        insert.Parameters.AddWithValue("dead", a.DeadLettered);
+        insert.Parameters.AddWithValue("replay", a.Replay);
+        return insert;
+    }
+
+    private static void AddAttemptParameters(NpgsqlBatchCommand command, string tenantId, string id, WebhookDeliveryAttempt a)
+    {
+        command.Parameters.AddWithValue("tenant", tenantId);
+        command.Parameters.AddWithValue("id", id);
+        command.Parameters.AddWithValue("event", a.EventId);
+        command.Parameters.AddWithValue("type", a.EventType);
+        command.Parameters.AddWithValue("rma", a.RmaId);
+        command.Parameters.AddWithValue("seq", a.Seq);
+        command.Parameters.AddWithValue("attempt", a.Attempt);
+        command.Parameters.AddWithValue("delivered", a.Delivered);
+        command.Parameters.Add(new NpgsqlParameter("status", NpgsqlDbType.Integer) { Value = (object?)a.StatusCode ?? DBNull.Value });
+        command.Parameters.Add(Text("error", a.Error));
+        command.Parameters.AddWithValue("at", a.At.UtcDateTime);
     }
 
     private static async Task UnlockAsync(NpgsqlConnection connection, string tenantId, string id)

@@ -56,12 +56,28 @@ internal sealed class WebhookSender(HttpClient http, TimeProvider time)
     }
 }
 
-/// <summary>Retry timing of failed deliveries.</summary>
-internal sealed record WebhookDeliveryOptions(TimeSpan RetryBase, TimeSpan RetryMax, TimeSpan Poll);
+/// <summary>Retry timing and limits of outbound deliveries (webhooks and connectors).</summary>
+internal sealed record WebhookDeliveryOptions(TimeSpan RetryBase, TimeSpan RetryMax, TimeSpan Poll, int MaxAttempts = int.MaxValue,
+    TimeSpan? DisableAfter = null, int Parallelism = 8)
+{
+    /// <summary>Retry-After for 429 and 503 (capped at the maximum), otherwise base * 2^(n-1) capped, with full jitter over its upper half.</summary>
+    public TimeSpan Backoff(int failedAttempts, WebhookSendResult? result = null)
+    {
+        if (result is { StatusCode: 429 or 503, RetryAfter: { } retryAfter } && retryAfter > TimeSpan.Zero)
+        {
+            return retryAfter < RetryMax ? retryAfter : RetryMax;
+        }
+
+        var exponential = RetryBase.TotalMilliseconds * Math.Pow(2, Math.Min(failedAttempts - 1, 30));
+        var capped = Math.Min(exponential, RetryMax.TotalMilliseconds);
+        return TimeSpan.FromMilliseconds(capped / 2 + Random.Shared.NextDouble() * capped / 2);
+    }
+}
 
 /// <summary>Delivers each subscription's events in log order, one at a time: the checkpoint moves past an event only after a 2xx (or
-/// when the subscription does not want it), so a failing receiver holds its own queue and no other. Failures are retried with
-/// exponential backoff and full jitter; 429 waits for Retry-After; 410 disables the subscription.</summary>
+/// when the subscription does not want it, or when the event is dead-lettered after <c>MaxAttempts</c>). Failures are retried with
+/// exponential backoff and jitter; 429 waits for Retry-After; 410, or failing for longer than <c>DisableAfter</c>, disables the
+/// subscription. Queued replays of dead letters go first. Subscriptions are delivered concurrently (<see cref="KeyedWorkers{TKey}"/>).</summary>
 internal sealed partial class WebhookDispatcher(
     IWebhookOutbox outbox, IServiceProvider services, WebhookDeliveryOptions options, TimeProvider time, ReturnsMetrics metrics,
     ILogger<WebhookDispatcher> logger) : BackgroundService
@@ -70,26 +86,22 @@ internal sealed partial class WebhookDispatcher(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var workers = new KeyedWorkers<(string, string)>(options.Parallelism);
+        var sender = services.GetRequiredService<WebhookSender>();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                var due = await outbox.DueAsync(time.GetUtcNow(), stoppingToken);
-                var sender = services.GetRequiredService<WebhookSender>();
-                await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = stoppingToken },
-                    async (due, ct) =>
-                    {
-                        await using var lease = await outbox.ClaimAsync(due.TenantId, due.Id, time.GetUtcNow(), ct);
-                        if (lease is not null)
-                        {
-                            await DeliverAsync(sender, lease.Target, ct);
-                        }
-                    });
+                foreach (var due in await outbox.DueAsync(time.GetUtcNow(), stoppingToken))
+                {
+                    workers.TryStart(due, ct => DeliverLeasedAsync(sender, due.TenantId, due.Id, ct), stoppingToken);
+                }
+
                 await Task.Delay(options.Poll, time, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                return;
+                break;
             }
             catch (Exception ex)
             {
@@ -97,12 +109,50 @@ internal sealed partial class WebhookDispatcher(
                 await Task.Delay(TimeSpan.FromSeconds(2), time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
+
+        await workers.DrainAsync();
+    }
+
+    private async Task DeliverLeasedAsync(WebhookSender sender, string tenantId, string id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var lease = await outbox.ClaimAsync(tenantId, id, time.GetUtcNow(), cancellationToken);
+            if (lease is not null)
+            {
+                await ReplayAsync(sender, lease.Target, cancellationToken);
+                if (lease.Target.Due)
+                {
+                    await DeliverAsync(sender, lease.Target, cancellationToken);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            LogDispatchFailed(ex);
+        }
+    }
+
+    /// <summary>Queued replays: the stored payload with the same webhook-id, signed afresh. A failed replay goes back to <c>dead</c>.</summary>
+    private async Task ReplayAsync(WebhookSender sender, WebhookTarget target, CancellationToken cancellationToken)
+    {
+        foreach (var (letter, payload) in await outbox.QueuedReplaysAsync(target.TenantId, target.Id, cancellationToken))
+        {
+            var result = await sender.SendAsync(target.Url, letter.EventId, payload, target.Secrets, cancellationToken);
+            metrics.WebhookDelivery(result.Delivered);
+            await outbox.RecordReplayAsync(target.TenantId, target.Id, new WebhookDeliveryAttempt(letter.EventId, letter.EventType, letter.RmaId,
+                letter.Seq, letter.Attempts + 1, result.Delivered, result.StatusCode, result.Error, time.GetUtcNow(), null, Replay: true), cancellationToken);
+        }
     }
 
     private async Task DeliverAsync(WebhookSender sender, WebhookTarget target, CancellationToken cancellationToken)
     {
         var checkpoint = target.Checkpoint;
         var failed = target.FailedAttempts;
+        var failingSince = target.FailingSince;
         foreach (var e in await outbox.ReadAfterAsync(target.TenantId, checkpoint, BatchSize, cancellationToken))
         {
             if (!Matches(target.EventTypes, e.Type))
@@ -112,23 +162,41 @@ internal sealed partial class WebhookDispatcher(
             }
 
             var id = EventId(e);
-            var result = await sender.SendAsync(target.Url, id, Payload(id, e), target.Secrets, cancellationToken);
+            var payload = Payload(id, e);
+            var result = await sender.SendAsync(target.Url, id, payload, target.Secrets, cancellationToken);
             metrics.WebhookDelivery(result.Delivered);
             var now = time.GetUtcNow();
             if (result.Delivered)
             {
                 checkpoint = e.Position;
+                failingSince = null;
                 await outbox.RecordAsync(target.TenantId, target.Id,
-                    new WebhookProgress(checkpoint, 0, null, null, Attempt(e, id, failed + 1, result, now, null)), cancellationToken);
+                    new WebhookProgress(checkpoint, 0, null, null, null, Attempt(e, id, failed + 1, result, now, null)), cancellationToken);
                 failed = 0;
                 continue;
             }
 
             failed++;
-            var disabled = result.StatusCode == (int)HttpStatusCode.Gone ? "The receiver answered 410 Gone." : null;
-            var next = disabled is null ? now + Backoff(failed, result) : (DateTimeOffset?)null;
+            failingSince ??= now;
+            var disabled = result.StatusCode == (int)HttpStatusCode.Gone ? "The receiver answered 410 Gone."
+                : options.DisableAfter is { } limit && now - failingSince >= limit
+                    ? $"Deliveries failed for {limit.TotalHours:0.##} hours without a success."
+                    : null;
+            if (disabled is null && failed >= options.MaxAttempts)
+            {
+                // Exhausted: park the event as a dead letter and move on to the next one.
+                checkpoint = e.Position;
+                await outbox.RecordAsync(target.TenantId, target.Id, new WebhookProgress(checkpoint, 0, null, failingSince, null,
+                    Attempt(e, id, failed, result, now, null) with { DeadLettered = true }, payload), cancellationToken);
+                metrics.DeadLetter("webhook");
+                LogDeadLettered(target.Id, id, failed, result.Error);
+                failed = 0;
+                continue;
+            }
+
+            var next = disabled is null ? now + options.Backoff(failed, result) : (DateTimeOffset?)null;
             await outbox.RecordAsync(target.TenantId, target.Id,
-                new WebhookProgress(checkpoint, failed, next, disabled, Attempt(e, id, failed, result, now, next)), cancellationToken);
+                new WebhookProgress(checkpoint, failed, next, failingSince, disabled, Attempt(e, id, failed, result, now, next)), cancellationToken);
             LogDeliveryFailed(target.Id, id, failed, result.Error);
             return;
         }
@@ -136,21 +204,8 @@ internal sealed partial class WebhookDispatcher(
         // Events the subscription does not want: only the checkpoint moves.
         if (checkpoint != target.Checkpoint)
         {
-            await outbox.RecordAsync(target.TenantId, target.Id, new WebhookProgress(checkpoint, failed, null, null, null), cancellationToken);
+            await outbox.RecordAsync(target.TenantId, target.Id, new WebhookProgress(checkpoint, failed, null, failingSince, null, null), cancellationToken);
         }
-    }
-
-    /// <summary>Retry-After for 429 and 503 (capped at the maximum), otherwise base * 2^(n-1) capped, with full jitter over its upper half.</summary>
-    internal TimeSpan Backoff(int failedAttempts, WebhookSendResult result)
-    {
-        if (result.StatusCode is 429 or 503 && result.RetryAfter is { } retryAfter && retryAfter > TimeSpan.Zero)
-        {
-            return retryAfter < options.RetryMax ? retryAfter : options.RetryMax;
-        }
-
-        var exponential = options.RetryBase.TotalMilliseconds * Math.Pow(2, Math.Min(failedAttempts - 1, 30));
-        var capped = Math.Min(exponential, options.RetryMax.TotalMilliseconds);
-        return TimeSpan.FromMilliseconds(capped / 2 + Random.Shared.NextDouble() * capped / 2);
     }
 
     internal static bool Matches(IReadOnlyList<string> patterns, string type) =>
@@ -189,4 +244,7 @@ internal sealed partial class WebhookDispatcher(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Webhook {SubscriptionId} event {EventId} attempt {Attempt} failed: {Error}")]
     private partial void LogDeliveryFailed(string subscriptionId, string eventId, int attempt, string? error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {SubscriptionId} event {EventId} dead-lettered after {Attempts} attempts: {Error}")]
+    private partial void LogDeadLettered(string subscriptionId, string eventId, int attempts, string? error);
 }

@@ -1,0 +1,55 @@
+using System.Collections.Concurrent;
+
+namespace ReturnsActors.Silo.Webhooks;
+
+/// <summary>Runs the work of at most <c>parallelism</c> keys at once and each key at most once at a time, without waiting for a whole
+/// pass to finish: a slow key (a slow subscriber, a slow SMTP server) holds one slot and delays no other key. The dispatchers use one
+/// key per subscription or per (tenant, channel), which keeps each key's events in order.</summary>
+internal sealed class KeyedWorkers<TKey>(int parallelism) where TKey : notnull
+{
+    private readonly SemaphoreSlim _slots = new(parallelism, parallelism);
+    private readonly ConcurrentDictionary<TKey, bool> _running = new();
+
+    /// <summary>Starts <paramref name="work"/> for <paramref name="key"/> unless that key is still running or every slot is taken.
+    /// <paramref name="work"/> handles its own errors.</summary>
+    public void TryStart(TKey key, Func<CancellationToken, Task> work, CancellationToken cancellationToken)
+    {
+        if (_running.ContainsKey(key) || !_slots.Wait(0))
+        {
+            return;
+        }
+
+        if (!_running.TryAdd(key, true))
+        {
+            _slots.Release();
+            return;
+        }
+
+        _ = RunAsync(key, work, cancellationToken);
+    }
+
+    /// <summary>Waits until every started work has finished (at shutdown).</summary>
+    public async Task DrainAsync()
+    {
+        for (var i = 0; i < parallelism; i++)
+        {
+            await _slots.WaitAsync();
+        }
+
+        _slots.Release(parallelism);
+    }
+
+    private async Task RunAsync(TKey key, Func<CancellationToken, Task> work, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Yield();
+            await work(cancellationToken);
+        }
+        finally
+        {
+            _running.TryRemove(key, out _);
+            _slots.Release();
+        }
+    }
+}
