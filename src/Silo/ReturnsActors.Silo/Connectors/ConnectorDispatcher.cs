@@ -213,7 +213,7 @@ internal sealed partial class ConnectorDispatcher(
                     foreach (var channel in active)
                     {
                         var enabledAt = _enabledAt[channel.Name];
-                        workers.TryStart((tenant, channel.Name), ct => PumpAsync(tenant, channel, enabledAt, ct), stoppingToken);
+                        await workers.StartAsync((tenant, channel.Name), ct => PumpAsync(tenant, channel, enabledAt, ct), stoppingToken);
                     }
                 }
 

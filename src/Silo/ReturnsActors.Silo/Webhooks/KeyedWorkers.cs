@@ -10,15 +10,17 @@ internal sealed class KeyedWorkers<TKey>(int parallelism) where TKey : notnull
     private readonly SemaphoreSlim _slots = new(parallelism, parallelism);
     private readonly ConcurrentDictionary<TKey, bool> _running = new();
 
-    /// <summary>Starts <paramref name="work"/> for <paramref name="key"/> unless that key is still running or every slot is taken.
-    /// <paramref name="work"/> handles its own errors.</summary>
-    public void TryStart(TKey key, Func<CancellationToken, Task> work, CancellationToken cancellationToken)
+    /// <summary>Starts <paramref name="work"/> for <paramref name="key"/> unless that key is still running; waits for a free slot first,
+    /// so every key of a pass gets its turn (skipping keys when the slots are taken would starve the keys late in the list: the first
+    /// ones would take the free slots again on every pass). <paramref name="work"/> handles its own errors.</summary>
+    public async Task StartAsync(TKey key, Func<CancellationToken, Task> work, CancellationToken cancellationToken)
     {
-        if (_running.ContainsKey(key) || !_slots.Wait(0))
+        if (_running.ContainsKey(key))
         {
             return;
         }
 
+        await _slots.WaitAsync(cancellationToken);
         if (!_running.TryAdd(key, true))
         {
             _slots.Release();

@@ -94,7 +94,7 @@ internal sealed partial class WebhookDispatcher(
             {
                 foreach (var due in await outbox.DueAsync(time.GetUtcNow(), stoppingToken))
                 {
-                    workers.TryStart(due, ct => DeliverLeasedAsync(sender, due.TenantId, due.Id, ct), stoppingToken);
+                    await workers.StartAsync(due, ct => DeliverLeasedAsync(sender, due.TenantId, due.Id, ct), stoppingToken);
                 }
 
                 await Task.Delay(options.Poll, time, stoppingToken);
