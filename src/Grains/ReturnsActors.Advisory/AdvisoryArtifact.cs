@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.IO.Compression;
 using System.Text.Json;
 
@@ -16,6 +17,8 @@ namespace ReturnsActors.Advisory;
 /// <param name="TrainedAt">When it was trained.</param>
 /// <param name="Recommendation">Hold-out metrics of the advisor.</param>
 /// <param name="Triage">Hold-out metrics of the triage.</param>
+/// <param name="Calibration">How the confidences were calibrated and the fitted temperatures; null for artifacts made
+/// before calibration (they load uncalibrated).</param>
 public sealed record AdvisoryModelManifest(
     string Version,
     string GeneratorVersion,
@@ -27,7 +30,14 @@ public sealed record AdvisoryModelManifest(
     string TriageTrainer,
     DateTimeOffset TrainedAt,
     ModelMetrics Recommendation,
-    ModelMetrics Triage);
+    ModelMetrics Triage,
+    ModelCalibration? Calibration = null);
+
+/// <summary>The post-hoc calibration of an artifact's confidences (<see cref="TemperatureScaling"/>).</summary>
+/// <param name="Method">How the temperatures were fitted.</param>
+/// <param name="Phrases">Phrases in the triage's calibration slice (not trained on, not in the hold-out).</param>
+/// <param name="TriageTemperature">Temperature applied to the triage's probabilities.</param>
+public sealed record ModelCalibration(string Method, int Phrases, double TriageTemperature);
 
 /// <summary>An evaluation of a stored version, as the evaluate command saved it for the operations page.</summary>
 public sealed record StoredEvaluation(DateTimeOffset EvaluatedAt, AdvisoryReport Report);
@@ -57,7 +67,8 @@ public sealed class AdvisoryArtifact
     public ReasonTriage Triage { get; }
     public string Version => Manifest.Version;
 
-    /// <summary>Generates the synthetic data, trains both models on the first 80 % and scores them on the rest.</summary>
+    /// <summary>Generates the synthetic data, trains both models on the first 80 % (the triage less its calibration slice, which
+    /// fits its temperature) and scores them on the rest.</summary>
     public static AdvisoryArtifact Train(
         int seed = DefaultSeed,
         int rows = AdvisoryEvaluation.DefaultReturns,
@@ -72,19 +83,24 @@ public sealed class AdvisoryArtifact
 
         options ??= new AdvisorTrainingOptions();
         var split = AdvisoryEvaluation.Split(seed, rows, phrases);
-        var description = $"{SyntheticReturns.GeneratorVersion}:seed={seed}:count={rows}:train={split.Train.Count}:phrases={phrases}:triage={ReasonTriage.TrainerName}";
+        var triage = ReasonTriage.Train(split.TrainPhrases, split.CalibrationPhrases, seed);
+        // The fitted temperature is part of the version: a change in calibration is a new version.
+        var description = string.Create(CultureInfo.InvariantCulture,
+            $"{SyntheticReturns.GeneratorVersion}:seed={seed}:count={rows}:train={split.Train.Count}:phrases={phrases}:triage={ReasonTriage.TrainerName}:calibration={TemperatureScaling.Method}:triageTemperature={triage.Temperature:R}");
         var advisor = ReturnAdvisor.Train(split.Train, description, seed, options);
-        var triage = ReasonTriage.Train(split.TrainPhrases, seed);
         var (recommendation, triageMetrics) = AdvisoryEvaluation.Score(advisor, triage, split);
+        var calibration = new ModelCalibration(TemperatureScaling.Method, split.CalibrationPhrases.Count, triage.Temperature);
         var manifest = new AdvisoryModelManifest(advisor.ModelVersion, SyntheticReturns.GeneratorVersion, seed, rows, phrases,
-            ReturnAdvisor.TrainerName, options.Describe(), ReasonTriage.TrainerName, trainedAt ?? DateTimeOffset.UtcNow, recommendation, triageMetrics);
+            ReturnAdvisor.TrainerName, options.Describe(), ReasonTriage.TrainerName, trainedAt ?? DateTimeOffset.UtcNow, recommendation, triageMetrics, calibration);
         return new AdvisoryArtifact(manifest, advisor, triage);
     }
 
     /// <summary>Scores the models as they are now on the documented hold-out of the data they were trained from.</summary>
     public AdvisoryReport Evaluate()
     {
-        var (recommendation, triage) = AdvisoryEvaluation.Score(Advisor, Triage, AdvisoryEvaluation.Split(Manifest.Seed, Manifest.Rows, Manifest.Phrases));
+        // Artifacts made before calibration trained on the whole training share.
+        var split = AdvisoryEvaluation.Split(Manifest.Seed, Manifest.Rows, Manifest.Phrases, Manifest.Calibration is null ? 0 : TemperatureScaling.CalibrationFraction);
+        var (recommendation, triage) = AdvisoryEvaluation.Score(Advisor, Triage, split);
         return new AdvisoryReport(Manifest.Seed, Version, Manifest.Trainer, Manifest.GeneratorVersion, recommendation, triage);
     }
 
@@ -124,7 +140,7 @@ public sealed class AdvisoryArtifact
         using var zip = new ZipArchive(new MemoryStream(bytes, writable: false), ZipArchiveMode.Read);
         var manifest = ReadManifest(new StreamReader(Open(zip, ManifestEntry)).ReadToEnd());
         var advisor = ReturnAdvisor.Load(Open(zip, AdvisorEntry));
-        var triage = ReasonTriage.Load(Open(zip, TriageEntry));
+        var triage = ReasonTriage.Load(Open(zip, TriageEntry), manifest.Calibration?.TriageTemperature ?? 1);
         return advisor.ModelVersion == manifest.Version
             ? new AdvisoryArtifact(manifest, advisor, triage)
             : throw new InvalidDataException($"The advisor in the artifact is {advisor.ModelVersion}, its manifest says {manifest.Version}.");

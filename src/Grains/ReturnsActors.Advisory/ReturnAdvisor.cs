@@ -162,14 +162,7 @@ public sealed class ReturnAdvisor
     {
         var row = ReturnRow.From(features, null);
         var scores = Score(row);
-        var best = 0;
-        for (var i = 1; i < scores.Length; i++)
-        {
-            if (scores[i] > scores[best])
-            {
-                best = i;
-            }
-        }
+        var best = TemperatureScaling.ArgMax(scores);
 
         var action = (AdvisoryAction)best;
         var reasons = new List<RecommendationReason>();
