@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.Text.Json;
 using ReturnsActors.Advisory;
 
@@ -103,15 +104,34 @@ public sealed class CalibrationTests(AdvisorFixture fixture)
     }
 
     [Fact]
-    public void AManifestWrittenBeforeCalibration_ReadsAsUncalibrated()
+    public void AnArtifactWhoseManifestTemperatureWasEdited_IsRefused_SoTheTemperatureIsCoveredByTheVersion()
+    {
+        var bytes = fixture.Artifact.ToBytes();
+        var edited = fixture.Artifact.Manifest with
+        {
+            Calibration = fixture.Artifact.Manifest.Calibration! with { TriageTemperature = 1 },
+        };
+
+        var error = Assert.Throws<InvalidDataException>(() => AdvisoryArtifact.FromBytes(WithManifest(bytes, AdvisoryEvaluation.ToJson(edited))));
+
+        Assert.Contains("does not describe that version", error.Message, StringComparison.Ordinal);
+        Assert.Equal(fixture.Artifact.Version, AdvisoryArtifact.FromBytes(WithManifest(bytes, fixture.Artifact.ManifestJson)).Version);
+    }
+
+    [Fact]
+    public void AnArtifactWrittenBeforeCalibration_LoadsUncalibrated()
     {
         using var document = JsonDocument.Parse(fixture.Artifact.ManifestJson);
         var old = document.RootElement.EnumerateObject().Where(p => p.Name != "calibration").ToDictionary(p => p.Name, p => p.Value);
 
-        var manifest = AdvisoryArtifact.ReadManifest(JsonSerializer.Serialize(old));
+        var json = JsonSerializer.Serialize(old);
+        var manifest = AdvisoryArtifact.ReadManifest(json);
+        var loaded = AdvisoryArtifact.FromBytes(WithManifest(fixture.Artifact.ToBytes(), json));
 
         Assert.Null(manifest.Calibration);
         Assert.Equal(fixture.Artifact.Version, manifest.Version);
+        Assert.Equal(1, loaded.Triage.Temperature);
+        Assert.Equal(1, loaded.Evaluate().Triage.Temperature);
     }
 
     [Theory]
@@ -137,6 +157,20 @@ public sealed class CalibrationTests(AdvisorFixture fixture)
         Assert.Equal(TemperatureScaling.ArgMax(sample), TemperatureScaling.ArgMax(scaled));
         Assert.Equal(1, scaled.Sum(), 9);
         Assert.Same(sample, TemperatureScaling.Apply(sample, 1));
+    }
+
+    private static byte[] WithManifest(byte[] artifact, string manifestJson)
+    {
+        using var buffer = new MemoryStream();
+        buffer.Write(artifact);
+        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Update, leaveOpen: true))
+        {
+            zip.GetEntry("manifest.json")!.Delete();
+            using var writer = new StreamWriter(zip.CreateEntry("manifest.json").Open());
+            writer.Write(manifestJson);
+        }
+
+        return buffer.ToArray();
     }
 
     private static double[] Softmax(double[] logits)

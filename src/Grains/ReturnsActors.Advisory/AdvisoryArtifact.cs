@@ -84,9 +84,7 @@ public sealed class AdvisoryArtifact
         options ??= new AdvisorTrainingOptions();
         var split = AdvisoryEvaluation.Split(seed, rows, phrases);
         var triage = ReasonTriage.Train(split.TrainPhrases, split.CalibrationPhrases, seed);
-        // The fitted temperature is part of the version: a change in calibration is a new version.
-        var description = string.Create(CultureInfo.InvariantCulture,
-            $"{SyntheticReturns.GeneratorVersion}:seed={seed}:count={rows}:train={split.Train.Count}:phrases={phrases}:triage={ReasonTriage.TrainerName}:calibration={TemperatureScaling.Method}:triageTemperature={triage.Temperature:R}");
+        var description = Describe(SyntheticReturns.GeneratorVersion, seed, rows, split.Train.Count, phrases, ReasonTriage.TrainerName, TemperatureScaling.Method, triage.Temperature);
         var advisor = ReturnAdvisor.Train(split.Train, description, seed, options);
         var (recommendation, triageMetrics) = AdvisoryEvaluation.Score(advisor, triage, split);
         var calibration = new ModelCalibration(TemperatureScaling.Method, split.CalibrationPhrases.Count, triage.Temperature);
@@ -141,10 +139,23 @@ public sealed class AdvisoryArtifact
         var manifest = ReadManifest(new StreamReader(Open(zip, ManifestEntry)).ReadToEnd());
         var advisor = ReturnAdvisor.Load(Open(zip, AdvisorEntry));
         var triage = ReasonTriage.Load(Open(zip, TriageEntry), manifest.Calibration?.TriageTemperature ?? 1);
+        if (manifest.Calibration is { } c && ReturnAdvisor.VersionOf(
+            Describe(manifest.GeneratorVersion, manifest.Seed, manifest.Rows, manifest.Recommendation.TrainRows, manifest.Phrases, manifest.TriageTrainer, c.Method, c.TriageTemperature),
+            manifest.TrainerOptions) != manifest.Version)
+        {
+            throw new InvalidDataException($"The manifest of {manifest.Version} does not describe that version (was it edited?).");
+        }
+
         return advisor.ModelVersion == manifest.Version
             ? new AdvisoryArtifact(manifest, advisor, triage)
             : throw new InvalidDataException($"The advisor in the artifact is {advisor.ModelVersion}, its manifest says {manifest.Version}.");
     }
+
+    /// <summary>The data, triage and calibration as they enter the version: the fitted temperature is part of it, so a change
+    /// in calibration is a new version, and a manifest whose temperature was edited no longer matches its version.</summary>
+    private static string Describe(string generator, int seed, int rows, int trainRows, int phrases, string triageTrainer, string calibration, double temperature) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"{generator}:seed={seed}:count={rows}:train={trainRows}:phrases={phrases}:triage={triageTrainer}:calibration={calibration}:triageTemperature={temperature:R}");
 
     private static MemoryStream Open(ZipArchive zip, string name)
     {

@@ -96,9 +96,11 @@ public sealed class ReturnAdvisor
     }
 
     /// <summary>The model version for this data and these options, without training.</summary>
-    public static string VersionOf(string dataDescription, AdvisorTrainingOptions options)
+    public static string VersionOf(string dataDescription, AdvisorTrainingOptions options) => VersionOf(dataDescription, options.Describe());
+
+    internal static string VersionOf(string dataDescription, string trainerOptions)
     {
-        var text = $"data={dataDescription}|trainer={TrainerName}|{options.Describe()}";
+        var text = $"data={dataDescription}|trainer={TrainerName}|{trainerOptions}";
         return "adv-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
     }
 
