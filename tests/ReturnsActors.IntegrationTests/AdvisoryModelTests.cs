@@ -45,6 +45,13 @@ public sealed partial class AdvisoryModelTests
             Assert.True(evaluation.GetProperty("recommendation").GetProperty("accuracy").GetDouble() >= 0.90, report);
             Assert.True(evaluation.GetProperty("recommendation").GetProperty("macroF1").GetDouble() >= 0.85, report);
             Assert.Equal(200, evaluation.GetProperty("recommendation").GetProperty("testRows").GetInt32());
+            // The triage's confidences are rescaled by the temperature its artifact was trained with; the advisor's are not.
+            var triageMetrics = evaluation.GetProperty("triage");
+            var temperature = triageMetrics.GetProperty("temperature").GetDouble();
+            Assert.InRange(temperature, 0.05, 0.99);
+            Assert.True(triageMetrics.GetProperty("expectedCalibrationError").GetDouble() <= 0.05, report);
+            Assert.True(triageMetrics.GetProperty("uncalibratedExpectedCalibrationError").GetDouble() > 0.1, report);
+            Assert.Equal(1, evaluation.GetProperty("recommendation").GetProperty("temperature").GetDouble());
             // The loaded model scores its hold-out exactly as the trained one did: the training printout matches.
             Assert.Equal(MetricsLines(trained.Output), MetricsLines(evaluated.Output));
 
@@ -68,6 +75,7 @@ public sealed partial class AdvisoryModelTests
                 Assert.StartsWith("Evaluated ", await ops.Page.TextContentAsync("#modelBasis"));
                 var accuracy = evaluation.GetProperty("recommendation").GetProperty("accuracy").GetDouble().ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture);
                 Assert.Contains(accuracy, await ops.Page.Locator("#modelMetrics tbody tr").First.TextContentAsync());
+                Assert.Contains(temperature.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture), await ops.Page.Locator("#modelMetrics tbody tr").Nth(1).TextContentAsync());
                 Assert.Equal(6, await ops.Page.Locator("#modelCalibration tbody tr").CountAsync());
                 Assert.Empty(ops.Errors);
             }

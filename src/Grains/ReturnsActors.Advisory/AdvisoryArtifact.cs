@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.IO.Compression;
 using System.Text.Json;
 
@@ -16,6 +17,8 @@ namespace ReturnsActors.Advisory;
 /// <param name="TrainedAt">When it was trained.</param>
 /// <param name="Recommendation">Hold-out metrics of the advisor.</param>
 /// <param name="Triage">Hold-out metrics of the triage.</param>
+/// <param name="Calibration">How the confidences were calibrated and the fitted temperatures; null for artifacts made
+/// before calibration (they load uncalibrated).</param>
 public sealed record AdvisoryModelManifest(
     string Version,
     string GeneratorVersion,
@@ -27,7 +30,14 @@ public sealed record AdvisoryModelManifest(
     string TriageTrainer,
     DateTimeOffset TrainedAt,
     ModelMetrics Recommendation,
-    ModelMetrics Triage);
+    ModelMetrics Triage,
+    ModelCalibration? Calibration = null);
+
+/// <summary>The post-hoc calibration of an artifact's confidences (<see cref="TemperatureScaling"/>).</summary>
+/// <param name="Method">How the temperatures were fitted.</param>
+/// <param name="Phrases">Phrases in the triage's calibration slice (not trained on, not in the hold-out).</param>
+/// <param name="TriageTemperature">Temperature applied to the triage's probabilities.</param>
+public sealed record ModelCalibration(string Method, int Phrases, double TriageTemperature);
 
 /// <summary>An evaluation of a stored version, as the evaluate command saved it for the operations page.</summary>
 public sealed record StoredEvaluation(DateTimeOffset EvaluatedAt, AdvisoryReport Report);
@@ -57,7 +67,8 @@ public sealed class AdvisoryArtifact
     public ReasonTriage Triage { get; }
     public string Version => Manifest.Version;
 
-    /// <summary>Generates the synthetic data, trains both models on the first 80 % and scores them on the rest.</summary>
+    /// <summary>Generates the synthetic data, trains both models on the first 80 % (the triage less its calibration slice, which
+    /// fits its temperature) and scores them on the rest.</summary>
     public static AdvisoryArtifact Train(
         int seed = DefaultSeed,
         int rows = AdvisoryEvaluation.DefaultReturns,
@@ -72,19 +83,22 @@ public sealed class AdvisoryArtifact
 
         options ??= new AdvisorTrainingOptions();
         var split = AdvisoryEvaluation.Split(seed, rows, phrases);
-        var description = $"{SyntheticReturns.GeneratorVersion}:seed={seed}:count={rows}:train={split.Train.Count}:phrases={phrases}:triage={ReasonTriage.TrainerName}";
+        var triage = ReasonTriage.Train(split.TrainPhrases, split.CalibrationPhrases, seed);
+        var description = Describe(SyntheticReturns.GeneratorVersion, seed, rows, split.Train.Count, phrases, ReasonTriage.TrainerName, TemperatureScaling.Method, triage.Temperature);
         var advisor = ReturnAdvisor.Train(split.Train, description, seed, options);
-        var triage = ReasonTriage.Train(split.TrainPhrases, seed);
         var (recommendation, triageMetrics) = AdvisoryEvaluation.Score(advisor, triage, split);
+        var calibration = new ModelCalibration(TemperatureScaling.Method, split.CalibrationPhrases.Count, triage.Temperature);
         var manifest = new AdvisoryModelManifest(advisor.ModelVersion, SyntheticReturns.GeneratorVersion, seed, rows, phrases,
-            ReturnAdvisor.TrainerName, options.Describe(), ReasonTriage.TrainerName, trainedAt ?? DateTimeOffset.UtcNow, recommendation, triageMetrics);
+            ReturnAdvisor.TrainerName, options.Describe(), ReasonTriage.TrainerName, trainedAt ?? DateTimeOffset.UtcNow, recommendation, triageMetrics, calibration);
         return new AdvisoryArtifact(manifest, advisor, triage);
     }
 
     /// <summary>Scores the models as they are now on the documented hold-out of the data they were trained from.</summary>
     public AdvisoryReport Evaluate()
     {
-        var (recommendation, triage) = AdvisoryEvaluation.Score(Advisor, Triage, AdvisoryEvaluation.Split(Manifest.Seed, Manifest.Rows, Manifest.Phrases));
+        // Artifacts made before calibration trained on the whole training share.
+        var split = AdvisoryEvaluation.Split(Manifest.Seed, Manifest.Rows, Manifest.Phrases, Manifest.Calibration is null ? 0 : TemperatureScaling.CalibrationFraction);
+        var (recommendation, triage) = AdvisoryEvaluation.Score(Advisor, Triage, split);
         return new AdvisoryReport(Manifest.Seed, Version, Manifest.Trainer, Manifest.GeneratorVersion, recommendation, triage);
     }
 
@@ -124,11 +138,24 @@ public sealed class AdvisoryArtifact
         using var zip = new ZipArchive(new MemoryStream(bytes, writable: false), ZipArchiveMode.Read);
         var manifest = ReadManifest(new StreamReader(Open(zip, ManifestEntry)).ReadToEnd());
         var advisor = ReturnAdvisor.Load(Open(zip, AdvisorEntry));
-        var triage = ReasonTriage.Load(Open(zip, TriageEntry));
+        var triage = ReasonTriage.Load(Open(zip, TriageEntry), manifest.Calibration?.TriageTemperature ?? 1);
+        if (manifest.Calibration is { } c && ReturnAdvisor.VersionOf(
+            Describe(manifest.GeneratorVersion, manifest.Seed, manifest.Rows, manifest.Recommendation.TrainRows, manifest.Phrases, manifest.TriageTrainer, c.Method, c.TriageTemperature),
+            manifest.TrainerOptions) != manifest.Version)
+        {
+            throw new InvalidDataException($"The manifest of {manifest.Version} does not describe that version (was it edited?).");
+        }
+
         return advisor.ModelVersion == manifest.Version
             ? new AdvisoryArtifact(manifest, advisor, triage)
             : throw new InvalidDataException($"The advisor in the artifact is {advisor.ModelVersion}, its manifest says {manifest.Version}.");
     }
+
+    /// <summary>The data, triage and calibration as they enter the version: the fitted temperature is part of it, so a change
+    /// in calibration is a new version, and a manifest whose temperature was edited no longer matches its version.</summary>
+    private static string Describe(string generator, int seed, int rows, int trainRows, int phrases, string triageTrainer, string calibration, double temperature) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"{generator}:seed={seed}:count={rows}:train={trainRows}:phrases={phrases}:triage={triageTrainer}:calibration={calibration}:triageTemperature={temperature:R}");
 
     private static MemoryStream Open(ZipArchive zip, string name)
     {

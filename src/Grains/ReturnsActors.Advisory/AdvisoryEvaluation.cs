@@ -9,7 +9,9 @@ public sealed record ClassMetrics(string Class, int Support, double Precision, d
 /// <summary>Hold-out rows whose confidence falls in [Lower, Upper): how often the model was right.</summary>
 public sealed record CalibrationBucket(double Lower, double Upper, int Count, double MeanConfidence, double Accuracy);
 
-/// <summary>Metrics of one multiclass model on its hold-out set.</summary>
+/// <summary>Metrics of one multiclass model on its hold-out set. Confidences are the calibrated ones (at
+/// <paramref name="Temperature"/>); <paramref name="UncalibratedExpectedCalibrationError"/> is the ECE of the same model's raw
+/// probabilities (null in evaluations made before calibration).</summary>
 public sealed record ModelMetrics(
     int TrainRows,
     int TestRows,
@@ -17,7 +19,9 @@ public sealed record ModelMetrics(
     double MacroF1,
     IReadOnlyList<ClassMetrics> PerClass,
     IReadOnlyList<CalibrationBucket> Calibration,
-    double ExpectedCalibrationError);
+    double ExpectedCalibrationError,
+    double Temperature = 1,
+    double? UncalibratedExpectedCalibrationError = null);
 
 /// <summary>What <see cref="AdvisoryEvaluation.Evaluate"/> reports, also written as JSON for the operations page.</summary>
 public sealed record AdvisoryReport(
@@ -28,9 +32,13 @@ public sealed record AdvisoryReport(
     ModelMetrics Recommendation,
     ModelMetrics Triage);
 
-/// <summary>The synthetic rows of one seed, split into training rows and the hold-out.</summary>
+/// <summary>The synthetic rows of one seed, split into the rows the models train on, the hold-out, and for the triage a
+/// calibration slice (the end of its training share, kept back to fit its temperature).</summary>
 public sealed record DataSplit(
-    IReadOnlyList<LabeledReturn> Train, IReadOnlyList<LabeledReturn> Test, IReadOnlyList<LabeledPhrase> TrainPhrases, IReadOnlyList<LabeledPhrase> TestPhrases);
+    IReadOnlyList<LabeledReturn> Train, IReadOnlyList<LabeledReturn> Test, IReadOnlyList<LabeledPhrase> TrainPhrases, IReadOnlyList<LabeledPhrase> TestPhrases)
+{
+    public IReadOnlyList<LabeledPhrase> CalibrationPhrases { get; init; } = [];
+}
 
 /// <summary>Trains both models on synthetic data for a seed and scores them on a hold-out (the last
 /// 20 % of the generated rows, never seen in training). Reproducible: same seed, same numbers.</summary>
@@ -52,28 +60,46 @@ public static class AdvisoryEvaluation
     public static AdvisoryReport Evaluate(int seed, int returns = DefaultReturns, int phrases = DefaultPhrases) =>
         AdvisoryArtifact.Train(seed, returns, phrases).Evaluate();
 
-    /// <summary>The documented split: of the rows generated for a seed, the first 80 % train and the last 20 % are the hold-out.</summary>
-    public static DataSplit Split(int seed, int returns, int phrases)
+    /// <summary>The documented split: of the rows generated for a seed, the first 80 % are for training and the last 20 % are
+    /// the hold-out; the last <paramref name="calibrationFraction"/> of the phrases' training share is the triage's calibration slice.</summary>
+    public static DataSplit Split(int seed, int returns, int phrases, double calibrationFraction = TemperatureScaling.CalibrationFraction)
     {
-        var rows = SyntheticReturns.Generate(seed, returns);
-        var cut = (int)(rows.Count * (1 - HoldOutFraction));
-        var phraseRows = SyntheticReasonPhrases.Generate(seed, phrases);
-        var phraseCut = (int)(phraseRows.Count * (1 - HoldOutFraction));
-        return new DataSplit([.. rows.Take(cut)], [.. rows.Skip(cut)], [.. phraseRows.Take(phraseCut)], [.. phraseRows.Skip(phraseCut)]);
+        var (train, _, test) = Cut(SyntheticReturns.Generate(seed, returns), 0);
+        var (trainPhrases, calibrationPhrases, testPhrases) = Cut(SyntheticReasonPhrases.Generate(seed, phrases), calibrationFraction);
+        return new DataSplit(train, test, trainPhrases, testPhrases) { CalibrationPhrases = calibrationPhrases };
     }
 
-    /// <summary>Hold-out metrics of an advisor and a triage.</summary>
+    private static (T[] Train, T[] Calibration, T[] Test) Cut<T>(IReadOnlyList<T> rows, double calibrationFraction)
+    {
+        var testCut = (int)(rows.Count * (1 - HoldOutFraction));
+        var calibrationCut = testCut - (int)(testCut * calibrationFraction);
+        return ([.. rows.Take(calibrationCut)], [.. rows.Take(testCut).Skip(calibrationCut)], [.. rows.Skip(testCut)]);
+    }
+
+    /// <summary>Hold-out metrics of an advisor (uncalibrated) and a triage (at its temperature).</summary>
     public static (ModelMetrics Recommendation, ModelMetrics Triage) Score(ReturnAdvisor advisor, ReasonTriage triage, DataSplit split)
     {
         var recommendation = Score(
             split.Train.Count,
             [.. split.Test.Select(r => ((int)r.Action, advisor.Probabilities(r.Features)))],
-            [.. Enum.GetValues<AdvisoryAction>().Select(AdvisoryNames.Of)]);
+            [.. Enum.GetValues<AdvisoryAction>().Select(AdvisoryNames.Of)],
+            temperature: 1);
         var triageMetrics = Score(
             split.TrainPhrases.Count,
-            [.. split.TestPhrases.Select(p => ((int)p.Class, OneHot(triage.Triage(p.Text))))],
-            [.. Enum.GetValues<TriageClass>().Select(ReasonTriage.Name)]);
+            [.. split.TestPhrases.Select(p => ((int)p.Class, triage.RawProbabilities(p.Text)))],
+            [.. Enum.GetValues<TriageClass>().Select(ReasonTriage.Name)],
+            triage.Temperature);
         return (recommendation, triageMetrics);
+    }
+
+    /// <summary>Metrics of raw probabilities calibrated at <paramref name="temperature"/>, with the raw ones' ECE beside.</summary>
+    public static ModelMetrics Score(int trainRows, IReadOnlyList<(int Truth, double[] Probabilities)> raw, IReadOnlyList<string> classNames, double temperature)
+    {
+        var uncalibrated = Score(trainRows, raw, classNames);
+        var calibrated = temperature == 1
+            ? uncalibrated
+            : Score(trainRows, [.. raw.Select(r => (r.Truth, TemperatureScaling.Apply(r.Probabilities, temperature)))], classNames);
+        return calibrated with { Temperature = temperature, UncalibratedExpectedCalibrationError = uncalibrated.ExpectedCalibrationError };
     }
 
     public static void WriteJson(AdvisoryReport report, string path) => File.WriteAllText(path, ToJson(report));
@@ -95,15 +121,7 @@ public static class AdvisoryEvaluation
         var correct = 0;
         foreach (var (truth, probabilities) in results)
         {
-            var guess = 0;
-            for (var i = 1; i < probabilities.Length; i++)
-            {
-                if (probabilities[i] > probabilities[guess])
-                {
-                    guess = i;
-                }
-            }
-
+            var guess = TemperatureScaling.ArgMax(probabilities);
             var hit = guess == truth;
             correct += hit ? 1 : 0;
             actual[truth]++;
@@ -140,14 +158,6 @@ public static class AdvisoryEvaluation
         var present = perClass.Where(c => c.Support > 0).ToList();
         var macroF1 = present.Count == 0 ? 0 : present.Average(c => c.F1);
         return new ModelMetrics(trainRows, n, Round(n == 0 ? 0 : (double)correct / n), Round(macroF1), perClass, calibration, Round(ece));
-    }
-
-    private static double[] OneHot(TriageResult result)
-    {
-        // Triage exposes only the winning class; its confidence is enough for accuracy and calibration.
-        var probabilities = new double[Enum.GetValues<TriageClass>().Length];
-        probabilities[(int)result.Class] = result.Confidence;
-        return probabilities;
     }
 
     private static double Round(double value) => Math.Round(value, 4);

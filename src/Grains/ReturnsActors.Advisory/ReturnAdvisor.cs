@@ -96,9 +96,11 @@ public sealed class ReturnAdvisor
     }
 
     /// <summary>The model version for this data and these options, without training.</summary>
-    public static string VersionOf(string dataDescription, AdvisorTrainingOptions options)
+    public static string VersionOf(string dataDescription, AdvisorTrainingOptions options) => VersionOf(dataDescription, options.Describe());
+
+    internal static string VersionOf(string dataDescription, string trainerOptions)
     {
-        var text = $"data={dataDescription}|trainer={TrainerName}|{options.Describe()}";
+        var text = $"data={dataDescription}|trainer={TrainerName}|{trainerOptions}";
         return "adv-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
     }
 
@@ -162,14 +164,7 @@ public sealed class ReturnAdvisor
     {
         var row = ReturnRow.From(features, null);
         var scores = Score(row);
-        var best = 0;
-        for (var i = 1; i < scores.Length; i++)
-        {
-            if (scores[i] > scores[best])
-            {
-                best = i;
-            }
-        }
+        var best = TemperatureScaling.ArgMax(scores);
 
         var action = (AdvisoryAction)best;
         var reasons = new List<RecommendationReason>();

@@ -136,7 +136,8 @@ internal static class AdvisoryCli
 
     private static void Print(string name, ModelMetrics m)
     {
-        Console.WriteLine(Invariant($"{name}: accuracy {m.Accuracy:0.0000}  macro-F1 {m.MacroF1:0.0000}  ECE {m.ExpectedCalibrationError:0.0000}  ({m.TrainRows} train / {m.TestRows} hold-out)"));
+        var calibration = m.Temperature == 1 ? "" : Invariant($" (temperature {m.Temperature:0.0000}; uncalibrated {m.UncalibratedExpectedCalibrationError:0.0000})");
+        Console.WriteLine(Invariant($"{name}: accuracy {m.Accuracy:0.0000}  macro-F1 {m.MacroF1:0.0000}  ECE {m.ExpectedCalibrationError:0.0000}{calibration}  ({m.TrainRows} train / {m.TestRows} hold-out)"));
         Console.WriteLine("  confidence   rows  mean conf  accuracy");
         foreach (var b in m.Calibration)
         {

@@ -173,7 +173,8 @@
     clear(rows);
     [["recommendation", metrics.recommendation], ["triage", metrics.triage]].forEach(([name, x]) => {
       const r = rows.insertRow(); cell(r, name);
-      [x.accuracy, x.macroF1, x.expectedCalibrationError].forEach((v) => cell(r, v.toFixed(4), "num"));
+      // Evaluations stored before calibration have no temperature: their confidences were raw (1).
+      [x.accuracy, x.macroF1, x.expectedCalibrationError, x.temperature ?? 1].forEach((v) => cell(r, v.toFixed(4), "num"));
       cell(r, String(x.testRows), "num");
     });
     const calibration = $("modelCalibration").tBodies[0];
