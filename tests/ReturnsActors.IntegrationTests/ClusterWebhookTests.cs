@@ -7,7 +7,7 @@ using ReturnsActors.IntegrationTests.Infrastructure;
 namespace ReturnsActors.IntegrationTests;
 
 /// <summary>Cluster webhooks keep their checkpoint in PostgreSQL: events logged while the subscriber is down and the silo restarts
-/// are all delivered once, in order, after both come back.</summary>
+/// are all delivered once, in order, after both come back, signed with the secret the first silo stored encrypted.</summary>
 [Collection(ClusterProcessCollection.Name)]
 [Trait("Category", "Slow")]
 public sealed class ClusterWebhookTests() : OwnClusterDatabase("ra_webhooks", "ra_webhook_cluster_test_admin_key_012345")
@@ -34,6 +34,11 @@ public sealed class ClusterWebhookTests() : OwnClusterDatabase("ra_webhooks", "r
         }
 
         Assert.Empty(subscriber.Received);
+        // The whsec_ secret is stored encrypted (Data Protection, keys in PostgreSQL): the row holds no secret in the clear, and the
+        // restarted silo below still signs with it (the receiver verifies every signature).
+        var secret = Assert.Single(subscriber.Secrets);
+        Assert.Equal(0, await TestEnvironment.CountAsync(Database, $"SELECT count(*) FROM webhook_subscriptions WHERE secret LIKE '%{secret}%' OR secret NOT LIKE 'dp1:%'"));
+        Assert.Equal(1, await TestEnvironment.CountAsync(Database, "SELECT count(*) FROM webhook_subscriptions"));
         await using var second = SiloProcess.Start(settings);
         await second.WaitReadyAsync();
         using var client = second.TenantClient(tenant, AdminKey);

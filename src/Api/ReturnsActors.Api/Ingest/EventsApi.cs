@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using ReturnsActors.Api.Security;
 using ReturnsActors.Adapters.Canonical;
 using ReturnsActors.Adapters.Inbound;
 using ReturnsActors.Api.Auth;
@@ -43,6 +44,7 @@ public static class EventsApi
         services.TryAddSingleton<InboundProcessor>();
         services.AddDataProtection();
         services.TryAddSingleton<PartnerSecretProtector>();
+        services.TryAddSingleton<WebhookSecretProtector>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPartnerAdapter, GenericCarrierAdapter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPartnerAdapter, EasyPostAdapter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPartnerAdapter, ShippoAdapter>());

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using ReturnsActors.Api.Security;
 using ReturnsActors.Api.Auth;
 using ReturnsActors.Api.Problems;
 using ReturnsActors.Api.Tenancy;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Npgsql;
 using NpgsqlTypes;
+using ReturnsActors.Api.Security;
 using ReturnsActors.Api.Webhooks;
 
 namespace ReturnsActors.Silo.Webhooks;
@@ -9,8 +10,8 @@ namespace ReturnsActors.Silo.Webhooks;
 /// from <c>rma_events</c> as the projector reads them: after the subscription's checkpoint in (tx_id, position) order, and only from
 /// transactions older than every running one, so an event committed late is not skipped. One dispatcher delivers a subscription at a time:
 /// the lease is a session advisory lock on the subscription (rather than the projector's FOR UPDATE SKIP LOCKED) so that each delivered
-/// event's checkpoint can be committed on its own, before the next POST.</summary>
-internal sealed class PostgresWebhookStore(NpgsqlDataSource dataSource) : IWebhookSubscriptionStore, IWebhookOutbox
+/// event's checkpoint can be committed on its own, before the next POST. Secrets are stored encrypted (<see cref="WebhookSecretProtector"/>).</summary>
+internal sealed class PostgresWebhookStore(NpgsqlDataSource dataSource, WebhookSecretProtector secrets) : IWebhookSubscriptionStore, IWebhookOutbox
 {
     private const string Columns = """
         id, tenant_id, url, event_types, description, status, disabled_reason, created_at, secret_rotated_at, previous_secret_expires_at
@@ -29,7 +30,7 @@ internal sealed class PostgresWebhookStore(NpgsqlDataSource dataSource) : IWebho
         command.Parameters.AddWithValue("types", subscription.EventTypes.ToArray());
         command.Parameters.Add(Text("description", subscription.Description));
         command.Parameters.AddWithValue("status", subscription.Status);
-        command.Parameters.AddWithValue("secret", secret);
+        command.Parameters.AddWithValue("secret", secrets.Protect(secret));
         command.Parameters.AddWithValue("created", subscription.CreatedAt.UtcDateTime);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
@@ -67,7 +68,7 @@ internal sealed class PostgresWebhookStore(NpgsqlDataSource dataSource) : IWebho
             """);
         command.Parameters.AddWithValue("tenant", tenantId);
         command.Parameters.AddWithValue("id", id);
-        command.Parameters.AddWithValue("secret", secret);
+        command.Parameters.AddWithValue("secret", secrets.Protect(secret));
         command.Parameters.AddWithValue("expires", previousExpiresAt.UtcDateTime);
         return (await ReadSubscriptionsAsync(command, cancellationToken)).SingleOrDefault();
     }
@@ -153,8 +154,10 @@ internal sealed class PostgresWebhookStore(NpgsqlDataSource dataSource) : IWebho
                 await using var reader = await read.ExecuteReaderAsync(cancellationToken);
                 if (await reader.ReadAsync(cancellationToken))
                 {
-                    string[] secrets = reader.IsDBNull(3) ? [reader.GetString(2)] : [reader.GetString(2), reader.GetString(3)];
-                    target = new WebhookTarget(tenantId, id, reader.GetString(0), reader.GetFieldValue<string[]>(1), secrets,
+                    // A secret whose key is gone signs nothing; the sender then fails the delivery saying so.
+                    string[] stored = reader.IsDBNull(3) ? [reader.GetString(2)] : [reader.GetString(2), reader.GetString(3)];
+                    var signing = stored.Select(secrets.Unprotect).OfType<string>().ToList();
+                    target = new WebhookTarget(tenantId, id, reader.GetString(0), reader.GetFieldValue<string[]>(1), signing,
                         new WebhookCursor(ulong.Parse(reader.GetString(4), CultureInfo.InvariantCulture), reader.GetInt64(5)), reader.GetInt32(6),
                         reader.IsDBNull(7) ? null : Utc(reader.GetDateTime(7)), reader.GetBoolean(8));
                 }

@@ -21,6 +21,11 @@ internal sealed class WebhookSender(HttpClient http, TimeProvider time)
 {
     public async Task<WebhookSendResult> SendAsync(string url, string messageId, string body, IReadOnlyList<string> secrets, CancellationToken cancellationToken)
     {
+        if (secrets.Count == 0)
+        {
+            return new WebhookSendResult(null, "The subscription's secret cannot be decrypted (its Data Protection key is gone): rotate the secret.", null);
+        }
+
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         foreach (var (name, value) in StandardWebhookSigner.Sign(messageId, time.GetUtcNow(), body, secrets))
         {
