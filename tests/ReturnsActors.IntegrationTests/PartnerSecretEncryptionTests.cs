@@ -45,16 +45,7 @@ public sealed class PartnerSecretEncryptionTests : IAsyncLifetime
         await using (var connection = new NpgsqlConnection(_database))
         {
             await connection.OpenAsync();
-            var payloads = new List<string>();
-            await using (var rows = new NpgsqlCommand("SELECT payload FROM orleans_grain_state WHERE payload IS NOT NULL", connection))
-            await using (var reader = await rows.ExecuteReaderAsync())
-            {
-                while (await reader.ReadAsync())
-                {
-                    payloads.Add(Encoding.UTF8.GetString((byte[])reader[0]));
-                }
-            }
-
+            var payloads = await TestEnvironment.GrainStatePayloadsAsync(_database);
             Assert.Contains(payloads, p => p.Contains("\"easypost\":\"dp1:", StringComparison.Ordinal));
             Assert.DoesNotContain(payloads, p => p.Contains(Secret, StringComparison.Ordinal));
             await using var keys = new NpgsqlCommand("SELECT count(*) FROM data_protection_keys", connection);

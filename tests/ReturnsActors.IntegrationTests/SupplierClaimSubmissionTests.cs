@@ -380,6 +380,10 @@ public sealed class ClusterClaimSubmissionTests : IAsyncLifetime
             Assert.True(await first.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the first silo did not stop");
         }
 
+        // The claims secret is in the supplier's grain state only encrypted; the new silo decrypts it to sign (the supplier verifies).
+        var payloads = await TestEnvironment.GrainStatePayloadsAsync(_database);
+        Assert.DoesNotContain(payloads, p => p.Contains(behaviour.Secret!, StringComparison.Ordinal));
+        Assert.Contains(payloads, p => p.Contains("\"dp1:", StringComparison.Ordinal));
         behaviour.FailFirst = 0;
         var before = supplier.Requests.Count;
         await using var second = SiloProcess.Start(settings);

@@ -77,6 +77,22 @@ internal static class TestEnvironment
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
+    /// <summary>Every stored grain state row's payload as text (the JSON the grain storage wrote).</summary>
+    public static async Task<IReadOnlyList<string>> GrainStatePayloadsAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var rows = new NpgsqlCommand("SELECT payload FROM orleans_grain_state WHERE payload IS NOT NULL", connection);
+        await using var reader = await rows.ExecuteReaderAsync();
+        var payloads = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            payloads.Add(System.Text.Encoding.UTF8.GetString((byte[])reader[0]));
+        }
+
+        return payloads;
+    }
+
     /// <summary>Runs scripts/services.sh with extra environment (e.g. a private PostgreSQL port).</summary>
     public static async Task RunServicesScriptAsync(string verb, IReadOnlyDictionary<string, string> environment)
     {

@@ -45,6 +45,7 @@ public static class EventsApi
         services.AddDataProtection();
         services.TryAddSingleton<PartnerSecretProtector>();
         services.TryAddSingleton<WebhookSecretProtector>();
+        services.TryAddSingleton<SupplierSecretProtector>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPartnerAdapter, GenericCarrierAdapter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPartnerAdapter, EasyPostAdapter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPartnerAdapter, ShippoAdapter>());

@@ -37,3 +37,6 @@ public sealed class PartnerSecretProtector(IDataProtectionProvider provider) : S
 
 /// <summary>Outbound webhook subscriptions' <c>whsec_</c> secrets, in <c>webhook_subscriptions</c>.</summary>
 public sealed class WebhookSecretProtector(IDataProtectionProvider provider) : StoredSecretProtector(provider, "ReturnsActors.WebhookSecrets.v1");
+
+/// <summary>Suppliers' claims-endpoint <c>whsec_</c> secrets, in the supplier grain's state.</summary>
+public sealed class SupplierSecretProtector(IDataProtectionProvider provider) : StoredSecretProtector(provider, "ReturnsActors.SupplierClaimSecrets.v1");

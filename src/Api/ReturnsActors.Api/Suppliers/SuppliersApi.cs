@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using ReturnsActors.Adapters.Outbound;
+using ReturnsActors.Api.Security;
 using ReturnsActors.Api.Idempotency;
 using ReturnsActors.Api.Problems;
 using ReturnsActors.Api.Rmas;
@@ -55,7 +56,7 @@ internal static class SuppliersApi
     }
 
     private static async Task<Results<Created<SupplierView>, Ok<SupplierView>, ProblemHttpResult>> PutAsync(
-        string supplierId, SupplierRequest request, HttpContext http, IGrainFactory grains, WebhookApiOptions webhooks)
+        string supplierId, SupplierRequest request, HttpContext http, IGrainFactory grains, WebhookApiOptions webhooks, SupplierSecretProtector protector)
     {
         var endpoint = string.IsNullOrWhiteSpace(request.ClaimsEndpoint) ? null : request.ClaimsEndpoint.Trim();
         if (endpoint is not null && CheckEndpoint(endpoint, webhooks.AllowLoopback) is { } problem)
@@ -65,15 +66,17 @@ internal static class SuppliersApi
 
         return await CallerTenant.RegisterAsync<SupplierView>(http, supplierId, "supplierId", $"/v1/suppliers/{supplierId}", async key =>
         {
+            var secret = StandardWebhookSigner.NewSecret();
             var result = await grains.GetGrain<ISupplierGrain>(key).RegisterAsync(new RegisterSupplier(request.Name ?? "", request.Currency ?? "",
-                request.AllowanceCap, request.ConsolidationWindowDays, request.AckSlaHours, endpoint, StandardWebhookSigner.NewSecret()));
-            HideSecretOnReplay(http, result.Supplier);
-            return (result.Supplier, result.Rejection, result.Created);
+                request.AllowanceCap, request.ConsolidationWindowDays, request.AckSlaHours, endpoint, protector.Protect(secret)));
+            var view = ShowSecret(result.Supplier, secret);
+            HideSecretOnReplay(http, view);
+            return (view, result.Rejection, result.Created);
         });
     }
 
     private static async Task<Results<Ok<SupplierView>, NotFound, ProblemHttpResult>> RotateAsync(
-        string supplierId, HttpContext http, IGrainFactory grains, WebhookApiOptions webhooks)
+        string supplierId, HttpContext http, IGrainFactory grains, WebhookApiOptions webhooks, SupplierSecretProtector protector)
     {
         if (CallerTenant.Resolve(http) is not { } tenant)
         {
@@ -85,10 +88,17 @@ internal static class SuppliersApi
             return TypedResults.NotFound();
         }
 
-        var result = await supplier.RotateClaimsSecretAsync(StandardWebhookSigner.NewSecret(), webhooks.RotationOverlap);
-        HideSecretOnReplay(http, result.Supplier);
-        return result.Rejection is { } rejection ? rejection.ToProblem() : TypedResults.Ok(result.Supplier!);
+        var secret = StandardWebhookSigner.NewSecret();
+        var result = await supplier.RotateClaimsSecretAsync(protector.Protect(secret), webhooks.RotationOverlap);
+        var view = ShowSecret(result.Supplier, secret);
+        HideSecretOnReplay(http, view);
+        return result.Rejection is { } rejection ? rejection.ToProblem() : TypedResults.Ok(view!);
     }
+
+    /// <summary>The grain keeps the secret encrypted (<see cref="SupplierSecretProtector"/>) and answers with what it took; the caller is
+    /// shown the secret in the clear, once.</summary>
+    private static SupplierView? ShowSecret(SupplierView? view, string secret) =>
+        view?.ClaimsSigningSecret is null ? view : view with { ClaimsSigningSecret = secret };
 
     /// <summary>A replayed answer (same Idempotency-Key) does not show the secret again: it is never kept in the idempotency store.</summary>
     private static void HideSecretOnReplay(HttpContext http, SupplierView? view)

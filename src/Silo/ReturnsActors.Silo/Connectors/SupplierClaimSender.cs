@@ -1,23 +1,31 @@
 using System.Text;
 using System.Text.Json;
 using ReturnsActors.Adapters.Outbound;
+using ReturnsActors.Api.Security;
 using ReturnsActors.Grains.Suppliers;
 
 namespace ReturnsActors.Silo.Connectors;
 
 /// <summary>POSTs a claim document to the supplier's endpoint, signed per Standard Webhooks, with the submission's
 /// <c>Idempotency-Key</c> (also the <c>webhook-id</c>). The HttpClient carries the resilience pipeline (per supplier host)
-/// and the SSRF guard; the supplier grain retries durably what it still cannot deliver.</summary>
-internal sealed class SupplierClaimSender(HttpClient http, TimeProvider time) : IVendorClaimSender
+/// and the SSRF guard; the supplier grain retries durably what it still cannot deliver. The secrets arrive as the grain stores them,
+/// encrypted, and are decrypted only here.</summary>
+internal sealed class SupplierClaimSender(HttpClient http, TimeProvider time, SupplierSecretProtector protector) : IVendorClaimSender
 {
     public async Task<ClaimSendOutcome> SendAsync(ClaimDelivery delivery, CancellationToken cancellationToken)
     {
+        var secrets = delivery.Secrets.Select(protector.Unprotect).OfType<string>().ToList();
+        if (secrets.Count == 0)
+        {
+            return new ClaimSendOutcome(null, null, "The supplier's claims secret cannot be decrypted (its Data Protection key is gone): rotate it.");
+        }
+
         using var request = new HttpRequestMessage(HttpMethod.Post, delivery.Url)
         {
             Content = new StringContent(delivery.Body, Encoding.UTF8, "application/json"),
         };
         request.Headers.TryAddWithoutValidation("Idempotency-Key", delivery.IdempotencyKey);
-        foreach (var (name, value) in StandardWebhookSigner.Sign(delivery.IdempotencyKey, time.GetUtcNow(), delivery.Body, delivery.Secrets))
+        foreach (var (name, value) in StandardWebhookSigner.Sign(delivery.IdempotencyKey, time.GetUtcNow(), delivery.Body, secrets))
         {
             request.Headers.TryAddWithoutValidation(name, value);
         }
