@@ -138,6 +138,7 @@ public sealed class AutomaticAdviceTests(EmbeddedApiSilo api)
         Assert.Equal("approve", gold.GetProperty("action").GetString());
         Assert.Equal("store_credit", standard.GetProperty("action").GetString());
         Assert.DoesNotContain(gold.GetProperty("defaulted").EnumerateArray(), d => d.GetString()!.Contains("tier"));
+        Assert.Equal(("Gold", "Standard"), (gold.GetProperty("features").GetProperty("tier").GetString(), standard.GetProperty("features").GetProperty("tier").GetString()));
 
         var kettle = await PreviewAsync(http, "R-KETTLE");
         var toaster = await PreviewAsync(http, "R-TOASTER");

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using ReturnsActors.Grains.Rma;
 
 namespace ReturnsActors.Advisory;
@@ -20,6 +21,7 @@ public enum AdvisoryAction
 }
 
 /// <summary>Loyalty tier of the customer.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<CustomerTier>))]
 public enum CustomerTier
 {
     Standard = 0,
@@ -28,6 +30,7 @@ public enum CustomerTier
 }
 
 /// <summary>Where the order was placed.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<SalesChannel>))]
 public enum SalesChannel
 {
     Web = 0,
@@ -36,6 +39,7 @@ public enum SalesChannel
 }
 
 /// <summary>The inputs of a recommendation, one per feature the model sees.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<AdvisoryFeature>))]
 public enum AdvisoryFeature
 {
     Reason = 0,
