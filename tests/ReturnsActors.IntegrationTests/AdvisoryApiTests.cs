@@ -54,41 +54,27 @@ public sealed class AdvisoryApiTests(EmbeddedApiSilo api)
     }
 
     [Fact]
-    public async Task APostedRecommendation_IsRecorded_AutoAppliedOnlyWherePolicyAllows_AndAnOverrideIsAudited()
+    public async Task APostedRecommendation_IsRecordedOncePerIdempotencyKey_AsAdviceOnTheDefaultPolicy_AndAnOverrideIsAudited()
     {
         var http = (await api.GetAsync()).Http;
 
-        // A tenant whose policy allows automatic approval at 0.5: the return under review (300 EUR > 250) is authorized by the advisor.
-        var (_, autoAdmin) = await TenantWithReturnUnderReviewAsync(http, new { advisoryAutoApplyActions = new[] { "approve" }, advisoryMinConfidence = 0.5 });
-        var applied = await EventuallyOkAsync(http, HttpMethod.Post, "/v1/rmas/R-1/recommendation", autoAdmin, new { });
-        Assert.Equal("approve", applied.GetProperty("action").GetString());
-        Assert.Equal("AutoApplied", applied.GetProperty("mode").GetString());
-        Assert.Equal("Authorized", applied.GetProperty("rma").GetProperty("status").GetString());
-        var model = applied.GetProperty("modelVersion").GetString()!;
-        var trail = await EventsAsync(http, autoAdmin, "R-1");
-        var authorized = trail.Last(e => e.GetProperty("type").GetString() == "return.authorized");
-        Assert.Equal($"advisor:{model}", authorized.GetProperty("actor").GetString());
-        var issued = Data(trail.Last(e => e.GetProperty("type").GetString() == "recommendation.issued"));
-        Assert.Equal("auto_applied", issued.GetProperty("mode").GetString());
-        Assert.Equal(model, issued.GetProperty("modelVersion").GetString());
-        Assert.Equal("approve", issued.GetProperty("action").GetString());
-        Assert.NotEmpty(issued.GetProperty("reasons").EnumerateArray());
-
-        // A tenant on the default policy: the same return stays under review, and the recommendation is recorded as advice.
+        // A tenant on the default policy: the return stays under review, and the recommendation is recorded as advice (the automatic
+        // channel records its own for the new return; automatic application is covered by AutomaticAdviceTests).
         var (_, plainAdmin) = await TenantWithReturnUnderReviewAsync(http, null);
-        using (var preview = await http.SendAsync(HttpMethod.Get, "/v1/rmas/R-1/recommendation", plainAdmin))
-        {
-            Assert.Equal(HttpStatusCode.OK, preview.StatusCode);
-        }
-
-        Assert.DoesNotContain(await EventsAsync(http, plainAdmin, "R-1"), e => e.GetProperty("type").GetString() == "recommendation.issued");
-        var advice = await EventuallyOkAsync(http, HttpMethod.Post, "/v1/rmas/R-1/recommendation", plainAdmin, new { });
+        var advice = await EventuallyOkAsync(http, HttpMethod.Post, "/v1/rmas/R-1/recommendation", plainAdmin, new { }, "rec-key-1");
         Assert.Equal("Advisory", advice.GetProperty("mode").GetString());
         Assert.Equal("UnderReview", advice.GetProperty("rma").GetProperty("status").GetString());
+        using (var again = await http.SendAsync(HttpMethod.Post, "/v1/rmas/R-1/recommendation", plainAdmin, new { }, idempotencyKey: "rec-key-1"))
+        {
+            Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        }
+
         var plainTrail = await EventsAsync(http, plainAdmin, "R-1");
-        var recorded = Data(Assert.Single(plainTrail, e => e.GetProperty("type").GetString() == "recommendation.issued"));
+        var posted = Assert.Single(plainTrail, e => e.GetProperty("type").GetString() == "recommendation.issued" && e.GetProperty("commandId").GetString() == "rec-key-1");
+        var recorded = Data(posted);
         Assert.Equal("advisory", recorded.GetProperty("mode").GetString());
         Assert.Equal(advice.GetProperty("modelVersion").GetString(), recorded.GetProperty("modelVersion").GetString());
+        Assert.Equal($"advisor:{advice.GetProperty("modelVersion").GetString()}", posted.GetProperty("actor").GetString());
         Assert.DoesNotContain(plainTrail, e => e.GetProperty("type").GetString() == "return.authorized");
 
         // The agent overrides it; the override lands in the audit trail with the model version and the caller as actor.
@@ -165,12 +151,12 @@ public sealed class AdvisoryApiTests(EmbeddedApiSilo api)
     private static JsonElement Data(JsonElement e) => JsonDocument.Parse(e.GetProperty("dataJson").GetString()!).RootElement;
 
     /// <summary>The models train on first use: 503 with Retry-After until then.</summary>
-    private static async Task<JsonElement> EventuallyOkAsync(HttpClient http, HttpMethod method, string path, string key, object? body)
+    private static async Task<JsonElement> EventuallyOkAsync(HttpClient http, HttpMethod method, string path, string key, object? body, string? idempotencyKey = null)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
         {
-            using var response = await http.SendAsync(method, path, key, body);
+            using var response = await http.SendAsync(method, path, key, body, idempotencyKey: idempotencyKey);
             if (response.StatusCode == HttpStatusCode.OK)
             {
                 return await response.Content.ReadFromJsonAsync<JsonElement>();

@@ -21,7 +21,7 @@ public sealed class RecommendationAuditTests
         var state = Authorized();
         var status = state.Status;
 
-        var outcome = Ok(state, Recommend(mode: RecommendationMode.AutoApplied));
+        var outcome = Ok(state, Recommend() with { Why = "policy does not allow automatic approve", TriggerSeq = 1 });
 
         var issued = Assert.Single(outcome.Events);
         Assert.Equal("recommendation.issued", issued.Type);
@@ -31,9 +31,68 @@ public sealed class RecommendationAuditTests
         Assert.Equal(0.87, data.GetProperty("confidence").GetDouble());
         Assert.Equal("adv-123", data.GetProperty("modelVersion").GetString());
         Assert.Equal(2, data.GetProperty("reasons").GetArrayLength());
-        Assert.Equal("auto_applied", data.GetProperty("mode").GetString());
+        Assert.Equal("advisory", data.GetProperty("mode").GetString());
+        Assert.Equal("policy does not allow automatic approve", data.GetProperty("why").GetString());
+        Assert.Equal(1, data.GetProperty("triggerSeq").GetInt64());
         Assert.Equal(status, state.Status);
         Assert.Equal("adv-123", state.LastRecommendationModelVersion);
+    }
+
+    [Fact]
+    public void AnAutoAppliedApproval_AuthorizesInTheSameCommand_RightAfterItsRecommendation()
+    {
+        var (state, _) = Create([Shirts()], policy: DefaultPolicy.Document with { AutoApproveLimit = 10m });
+        Assert.Equal(RmaStatus.UnderReview, state.Status);
+
+        var outcome = Ok(state, Recommend(mode: RecommendationMode.AutoApplied));
+
+        Assert.Equal(["recommendation.issued", "return.authorized"], outcome.Events.Types());
+        Assert.Equal(outcome.Events[0].Seq + 1, outcome.Events[1].Seq);
+        Assert.All(outcome.Events, e => Assert.Equal("rec-1", e.CommandId));
+        Assert.All(outcome.Events, e => Assert.Equal("advisor:adv-123", e.Actor));
+        Assert.Equal("auto_applied", JsonDocument.Parse(outcome.Events[0].DataJson).RootElement.GetProperty("mode").GetString());
+        Assert.Contains(RmaMachine.RuleAdvisoryAutoApply, outcome.Events[1].RuleIds);
+        Assert.Equal(RmaStatus.Authorized, state.Status);
+        Assert.Equal(outcome.Events.Select(e => e.Seq), state.Outbox.TakeLast(2).Select(e => e.Seq));
+    }
+
+    [Theory]
+    [InlineData(AdvisoryActions.Decline, 10, RmaStatus.Declined, "return.declined")]
+    [InlineData(AdvisoryActions.ManualReview, 250, RmaStatus.UnderReview, "return.flagged")]
+    public void AutoAppliedDeclineAndManualReview_TakeTheirStep(string action, int autoApproveLimit, RmaStatus status, string stepEvent)
+    {
+        var (state, _) = Create([Shirts()], policy: DefaultPolicy.Document with { AutoApproveLimit = autoApproveLimit });
+
+        var outcome = Ok(state, Recommend(action: action, mode: RecommendationMode.AutoApplied));
+
+        Assert.Equal("recommendation.issued", outcome.Events[0].Type);
+        Assert.Equal(stepEvent, outcome.Events[1].Type);
+        Assert.Equal(status, state.Status);
+    }
+
+    [Fact]
+    public void AnAutoAppliedRecommendation_WhoseStepIsNotLegalNow_IsRecordedAsAdviceAndSaysWhy()
+    {
+        var state = Authorized();
+
+        var outcome = Ok(state, Recommend(mode: RecommendationMode.AutoApplied) with { Why = "approve at confidence 0.87 >= 0.50" });
+
+        var issued = Assert.Single(outcome.Events);
+        var data = JsonDocument.Parse(issued.DataJson).RootElement;
+        Assert.Equal("advisory", data.GetProperty("mode").GetString());
+        Assert.Equal("approve at confidence 0.87 >= 0.50; not applied: approve has no step that is legal for a return that is Authorized",
+            data.GetProperty("why").GetString());
+        Assert.Equal(RmaStatus.Authorized, state.Status);
+    }
+
+    [Fact]
+    public void ATriggerSeqThatIsNoEventOfTheReturn_IsRefused()
+    {
+        var state = Authorized();
+
+        var outcome = Do(state, Recommend() with { TriggerSeq = state.LastSeq + 1 });
+
+        Assert.Contains("triggerSeq", outcome.Rejection!.Errors!.Keys);
     }
 
     [Fact]

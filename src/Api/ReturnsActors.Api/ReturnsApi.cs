@@ -50,6 +50,7 @@ public static class ReturnsApi
         services.AddHostedService<IdempotencyCleanup>();
         services.AddMemoryCache();
         services.AddSingleton<ApiKeyCache>();
+        services.AddSingleton<ReturnsActors.Api.Advisory.ReturnAdvice>();
 
         var authentication = services.AddAuthentication(DefaultScheme)
             .AddPolicyScheme(DefaultScheme, "API key or bearer token", o => o.ForwardDefaultSelector = context =>

@@ -17,12 +17,13 @@ namespace ReturnsActors.Api.Advisory;
 /// <summary>Free text to triage into a reason class.</summary>
 public sealed record TriageRequest(string? Text);
 
-/// <summary>A recommendation for one return under the tenant's policy in force. On GET (a preview) <c>Mode</c> is
-/// <c>Advisory</c> or <c>AutoApply</c> (what governance would do); on POST it is what was recorded: <c>Advisory</c> or
-/// <c>AutoApplied</c>, with the return as it is afterwards in <c>Rma</c>.</summary>
+/// <summary>A recommendation for one return under the policy in force for its tenant and business unit. On GET (a preview)
+/// <c>Mode</c> is <c>Advisory</c> or <c>AutoApply</c> (what governance would do); on POST it is what was recorded: <c>Advisory</c> or
+/// <c>AutoApplied</c>, with the return as it is afterwards in <c>Rma</c>. <c>Features</c> are the values the model saw;
+/// <c>Defaulted</c> names those that took a typical value because the data is missing.</summary>
 public sealed record RecommendationResponse(
     string RmaId, string Action, double Confidence, IReadOnlyList<RecommendationReason> Reasons, string ModelVersion,
-    string Mode, string Why, string Summary, RmaView? Rma = null);
+    string Mode, string Why, string Summary, RmaView? Rma = null, ReturnFeatures? Features = null, IReadOnlyList<string>? Defaulted = null);
 
 /// <summary>A person chose <c>ChosenAction</c> instead of the last recorded recommendation.</summary>
 public sealed record OverrideRecommendationRequest(string? ChosenAction, string? Note);
@@ -101,75 +102,48 @@ internal static class AdvisoryApi
     }
 
     private static async Task<Results<Ok<RecommendationResponse>, NotFound, ProblemHttpResult>> PreviewAsync(
-        string rmaId, HttpContext http, IGrainFactory grains, IRmaReadModel readModel, AdvisoryModels models, TimeProvider time, CancellationToken ct)
+        string rmaId, HttpContext http, IGrainFactory grains, ReturnAdvice advice, AdvisoryModels models, TimeProvider time, CancellationToken ct)
     {
-        var (advice, failure) = await AdviseAsync(rmaId, http, grains, readModel, models, time, ct);
-        if (advice is not { } a)
+        var (found, failure) = await AdviseAsync(rmaId, http, grains, advice, models, ct);
+        if (found is not { } a)
         {
             return failure!;
         }
 
-        var summary = CaseSummary.Summarize(a.Rma, await a.Grain.GetEventsAsync(), a.Recommendation, a.Decision, time.GetUtcNow());
-        return TypedResults.Ok(Response(a, a.Decision.Mode.ToString(), a.Decision.Why, summary, null));
+        var summary = CaseSummary.Summarize(a.Case.Rma, await a.Grain.GetEventsAsync(), a.Case.Recommendation, a.Case.Decision, time.GetUtcNow());
+        return TypedResults.Ok(Response(a.Case, a.Case.Decision.Mode.ToString(), a.Case.Decision.Why, summary, null));
     }
 
-    /// <summary>Records the recommendation; when governance says auto-apply and the action maps to a command that is legal now
-    /// (approve, decline, manual_review), applies it first as <c>advisor:{modelVersion}</c> and records it as auto-applied.</summary>
+    /// <summary>Records the recommendation with one RMA command; when governance says auto-apply and the action's step is legal now
+    /// (approve, decline, manual_review), the grain applies it in the same write, as <c>advisor:{modelVersion}</c>.</summary>
     private static async Task<Results<Ok<RecommendationResponse>, NotFound, ProblemHttpResult>> RecordAsync(
-        string rmaId, HttpContext http, IGrainFactory grains, IRmaReadModel readModel, AdvisoryModels models, TimeProvider time, CancellationToken ct)
+        string rmaId, HttpContext http, IGrainFactory grains, ReturnAdvice advice, AdvisoryModels models, TimeProvider time, CancellationToken ct)
     {
-        var (advice, failure) = await AdviseAsync(rmaId, http, grains, readModel, models, time, ct);
-        if (advice is not { } a)
+        var (found, failure) = await AdviseAsync(rmaId, http, grains, advice, models, ct);
+        if (found is not { } a)
         {
             return failure!;
         }
 
-        var commandId = CommandId(http);
-        var recommendation = a.Recommendation;
-        var action = AdvisoryNames.Of(recommendation.Action);
-        var advisor = $"advisor:{recommendation.ModelVersion}";
-        var mode = RecommendationMode.Advisory;
-        var why = a.Decision.Why;
-        if (a.Decision.Mode == AdvisoryMode.AutoApply)
-        {
-            var because = FormattableString.Invariant($"advisor recommends {action} at confidence {recommendation.Confidence:0.00}");
-            IRmaCommand? command = recommendation.Action switch
-            {
-                AdvisoryAction.Approve when a.Rma.Status is RmaStatus.Requested or RmaStatus.UnderReview => new ApproveRma($"{commandId}:apply", advisor, because),
-                AdvisoryAction.Decline when a.Rma.Status is RmaStatus.Requested or RmaStatus.UnderReview => new DeclineRma($"{commandId}:apply", advisor, because),
-                AdvisoryAction.ManualReview when a.Rma.Status is RmaStatus.Requested or RmaStatus.Authorized => new FlagRmaForReview($"{commandId}:apply", advisor, because),
-                _ => null,
-            };
-            var applied = command switch
-            {
-                ApproveRma c => await a.Grain.ApproveAsync(c),
-                DeclineRma c => await a.Grain.DeclineAsync(c),
-                FlagRmaForReview c => await a.Grain.FlagForReviewAsync(c),
-                _ => null,
-            };
-            if (applied is { Rejection: null })
-            {
-                mode = RecommendationMode.AutoApplied;
-            }
-            else
-            {
-                why = applied?.Rejection is { } refused
-                    ? $"{why}; not applied: {refused.Detail}"
-                    : $"{why}; not applied: {action} has no command that is legal for a return that is {a.Rma.Status}";
-            }
-        }
-
-        var reasons = recommendation.Reasons.Select(r => r.Text.Length <= RmaMachine.MaxReasonLength ? r.Text : r.Text[..RmaMachine.MaxReasonLength])
-            .Take(RmaMachine.MaxRecommendationReasons).ToList();
-        var recorded = await a.Grain.RecordRecommendationAsync(new RecordRecommendation(
-            commandId, advisor, action, recommendation.Confidence, recommendation.ModelVersion, reasons, mode));
+        var command = a.Case.ToCommand(CommandId(http));
+        var recorded = await a.Grain.RecordRecommendationAsync(command);
         if (recorded.Rejection is { } rejection)
         {
             return rejection.ToProblem();
         }
 
-        var summary = CaseSummary.Summarize(recorded.Rma!, await a.Grain.GetEventsAsync(), recommendation, a.Decision, time.GetUtcNow());
-        return TypedResults.Ok(Response(a, mode.ToString(), why, summary, recorded.Rma));
+        var trail = await a.Grain.GetEventsAsync();
+        var (mode, why) = (RecommendationMode.Advisory, a.Case.Decision.Why);
+        if (trail.LastOrDefault(e => e.Type == "recommendation.issued" && e.CommandId == command.CommandId) is { } issued)
+        {
+            using var data = JsonDocument.Parse(issued.DataJson);
+            mode = data.RootElement.GetProperty("mode").GetString() == AdvisoryActions.ModeName(RecommendationMode.AutoApplied)
+                ? RecommendationMode.AutoApplied : RecommendationMode.Advisory;
+            why = data.RootElement.TryGetProperty("why", out var w) ? w.GetString() ?? why : why;
+        }
+
+        var summary = CaseSummary.Summarize(recorded.Rma!, trail, a.Case.Recommendation, a.Case.Decision, time.GetUtcNow());
+        return TypedResults.Ok(Response(a.Case, mode.ToString(), why, summary, recorded.Rma));
     }
 
     private static async Task<Results<Ok<RmaView>, NotFound, ProblemHttpResult>> OverrideAsync(
@@ -205,15 +179,15 @@ internal static class AdvisoryApi
         return result.Rejection is { } rejection ? rejection.ToProblem() : TypedResults.Ok(result.Rma!);
     }
 
-    private sealed record Advice(IRmaGrain Grain, RmaView Rma, Recommendation Recommendation, GovernanceDecision Decision);
+    private sealed record Found(IRmaGrain Grain, AdviceCase Case);
 
-    private static RecommendationResponse Response(Advice a, string mode, string why, string summary, RmaView? rma) =>
+    private static RecommendationResponse Response(AdviceCase a, string mode, string why, string summary, RmaView? rma) =>
         new(a.Rma.RmaId, AdvisoryNames.Of(a.Recommendation.Action), a.Recommendation.Confidence, a.Recommendation.Reasons,
-            a.Recommendation.ModelVersion, mode, why, summary, rma);
+            a.Recommendation.ModelVersion, mode, why, summary, rma, a.Features, a.Defaulted);
 
-    /// <summary>The recommendation for one return of the caller's tenant and what the tenant's policy in force says about it.</summary>
-    private static async Task<(Advice? Advice, Results<Ok<RecommendationResponse>, NotFound, ProblemHttpResult>? Failure)> AdviseAsync(
-        string rmaId, HttpContext http, IGrainFactory grains, IRmaReadModel readModel, AdvisoryModels models, TimeProvider time, CancellationToken ct)
+    /// <summary>The recommendation for one return of the caller's tenant and what the policy in force says about it.</summary>
+    private static async Task<(Found? Found, Results<Ok<RecommendationResponse>, NotFound, ProblemHttpResult>? Failure)> AdviseAsync(
+        string rmaId, HttpContext http, IGrainFactory grains, ReturnAdvice advice, AdvisoryModels models, CancellationToken ct)
     {
         if (CallerTenant.Resolve(http) is not { } tenant)
         {
@@ -236,34 +210,8 @@ internal static class AdvisoryApi
             return (null, TypedResults.NotFound());
         }
 
-        // Prior returns of the same customer come from the read model; what the model knows nothing about yet
-        // (SKU-family defect rates, loyalty tier, warranty terms) takes the generator's typical value, and says so.
-        var prior = 0;
-        if (rma.CustomerId is { } customer)
-        {
-            var (items, _) = await readModel.SearchAsync(new RmaSearch(tenant, CustomerId: customer, Limit: 200), ct);
-            prior = items.Count(i => i.RmaId != rma.RmaId);
-        }
-
-        var features = new ReturnFeatures(
-            rma.Lines.GroupBy(l => l.ReasonClass).OrderByDescending(g => g.Sum(l => l.Quantity)).First().Key,
-            SkuFamilyDefectRate: 0.05,
-            PriorReturns: prior,
-            Tier: CustomerTier.Standard,
-            OrderValue: rma.Lines.Sum(l => l.UnitPrice.Amount * l.Quantity),
-            DaysSinceDelivery: Math.Max(0, (int)(rma.CreatedAt - rma.OrderDeliveredAt).TotalDays),
-            WarrantyMonthsLeft: 0,
-            Channel: rma.Channel switch { "marketplace" => SalesChannel.Marketplace, "store" => SalesChannel.Store, _ => SalesChannel.Web });
-        var recommendation = current.Advisor.Recommend(features);
-        var policy = await grains.GetGrain<IPolicyGrain>(tenant).GetEffectiveAsync(time.GetUtcNow()) ?? DefaultPolicy.Document;
-        var decision = AdvisoryGovernance.Decide(ToAdvisoryPolicy(policy), recommendation);
-        return (new Advice(grain, rma, recommendation, decision), null);
+        return (new Found(grain, await advice.AdviseAsync(current.Advisor, rma, ct)), null);
     }
-
-    /// <summary>The tenant policy's advisory part; unknown names (the validator refuses them) are ignored.</summary>
-    public static AdvisoryPolicy ToAdvisoryPolicy(PolicyDocument policy) =>
-        new(Enum.GetValues<AdvisoryAction>().Where(a => (policy.AdvisoryAutoApplyActions ?? []).Contains(AdvisoryNames.Of(a), StringComparer.Ordinal)).ToHashSet(),
-            policy.AdvisoryMinConfidence);
 
     private static string CommandId(HttpContext http) =>
         http.Request.Headers.TryGetValue("Idempotency-Key", out var key) && !string.IsNullOrWhiteSpace(key)

@@ -160,8 +160,13 @@ public sealed record RerouteRma(
     [property: Id(3)] string Reason) : IRmaCommand;
 
 /// <summary>Records an advisory recommendation on the audit trail (<c>recommendation.issued</c>): the action (one of
-/// <see cref="AdvisoryActions.All"/>), the model's confidence (0-1), the model version, up to ten short reasons, and whether it
-/// was only shown (advisory) or applied automatically. Changes nothing but the trail.</summary>
+/// <see cref="AdvisoryActions.All"/>), the model's confidence (0-1), the model version, up to ten short reasons, and the mode.
+/// <see cref="RecommendationMode.Advisory"/> changes nothing but the trail. <see cref="RecommendationMode.AutoApplied"/> says
+/// governance (the policy in force for the return's tenant and business unit) allows applying it: when the action maps to a step
+/// that is legal now (approve, decline, manual_review), the step is applied in the same state write and outbox as the
+/// recommendation (mode <c>auto_applied</c>, the step right after it); otherwise it is recorded as advice and says why.
+/// <c>Why</c> is the governance decision in words; <c>TriggerSeq</c> the event of this return the recommendation answers
+/// (a new return, an exception), if any.</summary>
 [GenerateSerializer, Immutable, Alias("ra.RecordRecommendation")]
 public sealed record RecordRecommendation(
     [property: Id(0)] string CommandId,
@@ -170,7 +175,9 @@ public sealed record RecordRecommendation(
     [property: Id(3)] double Confidence,
     [property: Id(4)] string ModelVersion,
     [property: Id(5)] IReadOnlyList<string> Reasons,
-    [property: Id(6)] RecommendationMode Mode = RecommendationMode.Advisory) : IRmaCommand;
+    [property: Id(6)] RecommendationMode Mode = RecommendationMode.Advisory,
+    [property: Id(7)] string? Why = null,
+    [property: Id(8)] long? TriggerSeq = null) : IRmaCommand;
 
 /// <summary>A person chose another action than the last recorded recommendation (<c>recommendation.overridden</c>, with the
 /// recommendation's model version). <paramref name="RecommendedAction"/> must be the last recommendation's action.</summary>

@@ -9,13 +9,21 @@ public interface IRmaEventLog
     Task<IReadOnlyList<RmaEvent>> ReadAsync(string rmaKey, CancellationToken cancellationToken = default);
 }
 
-/// <summary>Reads the event log across the returns of one tenant (KPIs).</summary>
+/// <summary>Reads the event log across the returns of one tenant (KPIs, advisory features).</summary>
 public interface IRmaEventQuery
 {
     /// <summary>Events of <paramref name="types"/> of the tenant's returns that occurred before <paramref name="before"/>.</summary>
     Task<IReadOnlyList<Kpis.KpiEvent>> ReadTenantEventsAsync(string tenantId, IReadOnlyCollection<string> types, DateTimeOffset before,
         CancellationToken cancellationToken = default);
+
+    /// <summary>Units of <paramref name="category"/> in the tenant's <c>return.requested</c> events in [<paramref name="from"/>,
+    /// <paramref name="before"/>), return <paramref name="excludeRmaId"/> left out: all of them, and those with reason class defect.</summary>
+    Task<CategoryReturnUnits> CategoryReturnUnitsAsync(string tenantId, string category, DateTimeOffset from, DateTimeOffset before, string excludeRmaId,
+        CancellationToken cancellationToken = default);
 }
+
+/// <summary>Returned units of one category (SKU family) and how many of them came back as defective.</summary>
+public sealed record CategoryReturnUnits(long Units, long Defective);
 
 /// <summary>Event log in process memory (Embedded profile and tests). Thread-safe; not durable.</summary>
 public sealed class InMemoryRmaEventLog : IRmaEventLog, IRmaEventQuery
@@ -62,17 +70,37 @@ public sealed class InMemoryRmaEventLog : IRmaEventLog, IRmaEventQuery
     }
 
     public Task<IReadOnlyList<Kpis.KpiEvent>> ReadTenantEventsAsync(string tenantId, IReadOnlyCollection<string> types, DateTimeOffset before,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default) =>
+        Task.FromResult(TenantEvents(tenantId, types, before));
+
+    public Task<CategoryReturnUnits> CategoryReturnUnitsAsync(string tenantId, string category, DateTimeOffset from, DateTimeOffset before,
+        string excludeRmaId, CancellationToken cancellationToken = default)
+    {
+        long units = 0, defective = 0;
+        foreach (var e in TenantEvents(tenantId, ["return.requested"], before).Where(e => e.OccurredAt >= from && e.RmaId != excludeRmaId))
+        {
+            using var data = System.Text.Json.JsonDocument.Parse(e.DataJson);
+            foreach (var line in data.RootElement.GetProperty("lines").EnumerateArray().Where(l => l.GetProperty("category").GetString() == category))
+            {
+                var quantity = line.GetProperty("quantity").GetInt32();
+                units += quantity;
+                defective += line.GetProperty("reasonClass").GetString() == "defect" ? quantity : 0;
+            }
+        }
+
+        return Task.FromResult(new CategoryReturnUnits(units, defective));
+    }
+
+    private IReadOnlyList<Kpis.KpiEvent> TenantEvents(string tenantId, IReadOnlyCollection<string> types, DateTimeOffset before)
     {
         var prefix = tenantId + "/";
         lock (_gate)
         {
-            IReadOnlyList<Kpis.KpiEvent> events = _logs.Where(l => l.Key.StartsWith(prefix, StringComparison.Ordinal))
+            return _logs.Where(l => l.Key.StartsWith(prefix, StringComparison.Ordinal))
                 .SelectMany(l => l.Value.Values.Select(e => (RmaId: l.Key[prefix.Length..], Event: e)))
                 .Where(x => types.Contains(x.Event.Type) && x.Event.OccurredAt < before)
                 .Select(x => new Kpis.KpiEvent(x.RmaId, x.Event.Type, x.Event.OccurredAt, x.Event.PolicyVersion, x.Event.DataJson))
                 .ToList();
-            return Task.FromResult(events);
         }
     }
 }

@@ -79,7 +79,7 @@ public sealed class RmaGrain(
             if (order is not null)
             {
                 returned = await Ledger(order.OrderId).GetReturnedAsync();
-                policy = await ResolvePolicyAsync(tenantId, order.BusinessUnit, now);
+                policy = await PolicyInForce.ResolveAsync(GrainFactory, tenantId, order.BusinessUnit, now);
             }
         }
 
@@ -471,17 +471,6 @@ public sealed class RmaGrain(
 
     private void ArmTimer() =>
         (_timer ??= new DeadlineTimer(this, CheckDeadlinesAsync)).Arm(RmaMachine.NextWake(state.State), time.GetUtcNow(), _reminderRetryPeriod);
-
-    private async Task<PolicyDocument> ResolvePolicyAsync(string tenantId, string? businessUnit, DateTimeOffset now)
-    {
-        if (!string.IsNullOrWhiteSpace(businessUnit)
-            && await GrainFactory.GetGrain<IPolicyGrain>($"{tenantId}/{businessUnit}").GetEffectiveAsync(now) is { } unitPolicy)
-        {
-            return unitPolicy;
-        }
-
-        return await GrainFactory.GetGrain<IPolicyGrain>(tenantId).GetEffectiveAsync(now) ?? DefaultPolicy.Document;
-    }
 
     private IWarehouseDirectoryGrain Directory() => GrainFactory.GetGrain<IWarehouseDirectoryGrain>(ParseKey().TenantId);
 

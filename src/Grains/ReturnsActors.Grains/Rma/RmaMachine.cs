@@ -435,6 +435,12 @@ public static class RmaMachine
             return invalid;
         }
 
+        DeclineAll(tx, c.Reason);
+        return null;
+    }
+
+    private static void DeclineAll(Tx tx, string reason)
+    {
         foreach (var line in tx.State.Lines)
         {
             line.Acceptance = LineAcceptance.Rejected;
@@ -442,8 +448,7 @@ public static class RmaMachine
 
         tx.State.Status = RmaStatus.Declined;
         CompleteAllDeadlines(tx);
-        tx.Raise("return.declined", new { reason = c.Reason });
-        return null;
+        tx.Raise("return.declined", new { reason });
     }
 
     private static Rejection? Flag(Tx tx, FlagRmaForReview c)
@@ -458,9 +463,14 @@ public static class RmaMachine
             return invalid;
         }
 
-        CompleteDeadline(tx, StageShip);
-        SendToReview(tx, c.Reason, tx.State.Policy.ReviewQueue, TaskQueues.KindReview, ["manual.flag"]);
+        FlagStep(tx, c.Reason, "manual.flag");
         return null;
+    }
+
+    private static void FlagStep(Tx tx, string reason, string rule)
+    {
+        CompleteDeadline(tx, StageShip);
+        SendToReview(tx, reason, tx.State.Policy.ReviewQueue, TaskQueues.KindReview, [rule]);
     }
 
     private static Rejection? Cancel(Tx tx, CancelRma c)
@@ -1100,12 +1110,34 @@ public static class RmaMachine
             errors["mode"] = ["advisory or auto_applied."];
         }
 
+        if (c.Why is { Length: > 500 })
+        {
+            errors["why"] = ["At most 500 characters."];
+        }
+
+        if (c.TriggerSeq is { } trigger && (trigger < 1 || trigger > tx.State.LastSeq))
+        {
+            errors["triggerSeq"] = ["An event of this return."];
+        }
+
         if (errors.Count > 0)
         {
             return Rejection.Invalid("recommendation.invalid", "The recommendation is not valid.", errors);
         }
 
         var s = tx.State;
+        var why = c.Why;
+        Action? apply = null;
+        if (c.Mode == RecommendationMode.AutoApplied)
+        {
+            apply = RecommendedStep(tx, c);
+            if (apply is null)
+            {
+                var notApplied = $"not applied: {c.Action} has no step that is legal for a return that is {s.Status}";
+                why = string.IsNullOrWhiteSpace(why) ? notApplied : $"{why}; {notApplied}";
+            }
+        }
+
         s.LastRecommendedAction = c.Action;
         s.LastRecommendationModelVersion = c.ModelVersion;
         tx.Raise("recommendation.issued", new
@@ -1114,10 +1146,30 @@ public static class RmaMachine
             confidence = Math.Round(c.Confidence, 4),
             modelVersion = c.ModelVersion,
             reasons,
-            mode = AdvisoryActions.ModeName(c.Mode),
+            mode = AdvisoryActions.ModeName(apply is null ? RecommendationMode.Advisory : RecommendationMode.AutoApplied),
+            why,
+            triggerSeq = c.TriggerSeq,
         });
+        apply?.Invoke();
         return null;
     }
+
+    /// <summary>The step an auto-applied recommendation takes, when it is legal now; raised by the same command right after
+    /// <c>recommendation.issued</c>, so both land in one state write and one outbox batch.</summary>
+    private static Action? RecommendedStep(Tx tx, RecordRecommendation c)
+    {
+        var because = FormattableString.Invariant($"advisor recommends {c.Action} at confidence {c.Confidence:0.00}");
+        var status = tx.State.Status;
+        return c.Action switch
+        {
+            AdvisoryActions.Approve when status is RmaStatus.Requested or RmaStatus.UnderReview => () => Authorize(tx, because, [RuleAdvisoryAutoApply]),
+            AdvisoryActions.Decline when status is RmaStatus.Requested or RmaStatus.UnderReview => () => DeclineAll(tx, because),
+            AdvisoryActions.ManualReview when status is RmaStatus.Requested or RmaStatus.Authorized => () => FlagStep(tx, because, RuleAdvisoryAutoApply),
+            _ => null,
+        };
+    }
+
+    public const string RuleAdvisoryAutoApply = "advisory.auto_apply";
 
     private static Rejection? RecommendationOverridden(Tx tx, OverrideRecommendation c)
     {

@@ -9,7 +9,8 @@ namespace ReturnsActors.Silo.Connectors;
 internal static class ConnectorHosting
 {
     /// <summary>Outbound connectors: in order per (tenant, channel), checkpointed (PostgreSQL in Cluster, V0012), retried with backoff.
-    /// A channel runs only when its settings name a target (SMTP host, ERP URL).</summary>
+    /// A channel runs only when its settings name a target (SMTP host, ERP URL); the advisory channel (recommendations on new returns
+    /// and exceptions, inside the cluster) runs unless <c>Connectors:Advisory:Enabled</c> is false.</summary>
     public static IServiceCollection AddReturnsConnectors(this IServiceCollection services, ReturnsActorsSettings settings)
     {
         services.AddHostedService<ConnectorDispatcher>();
@@ -42,6 +43,12 @@ internal static class ConnectorHosting
         services.AddHttpClient<IVendorClaimSender, SupplierClaimSender>(c => c.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => SsrfGuard.CreateHandler(settings.Webhooks.AllowLoopback))
             .AddStandardResilienceHandler(o => Configure(o, claims)).SelectPipelineByAuthority();
+
+        if (settings.Connectors.Advisory.Enabled)
+        {
+            services.AddSingleton<IConnectorChannel, AdvisoryChannel>();
+        }
+
         return services;
     }
 

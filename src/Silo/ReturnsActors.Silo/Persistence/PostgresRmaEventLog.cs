@@ -42,6 +42,27 @@ internal sealed class PostgresRmaEventLog(NpgsqlDataSource dataSource) : IRmaEve
         return events;
     }
 
+    public async Task<CategoryReturnUnits> CategoryReturnUnitsAsync(string tenantId, string category, DateTimeOffset from, DateTimeOffset before,
+        string excludeRmaId, CancellationToken cancellationToken = default)
+    {
+        // Aggregated in the database over rma_events_type_ix (tenant, type, occurred_at): one row back, not the window's events.
+        await using var command = dataSource.CreateCommand("""
+            SELECT coalesce(sum((l ->> 'quantity')::bigint), 0)::bigint,
+                   coalesce(sum((l ->> 'quantity')::bigint) FILTER (WHERE l ->> 'reasonClass' = 'defect'), 0)::bigint
+            FROM rma_events e CROSS JOIN LATERAL jsonb_array_elements(e.data_json::jsonb -> 'lines') AS l
+            WHERE e.tenant_id = @tenant AND e.type = 'return.requested' AND e.occurred_at >= @from AND e.occurred_at < @before
+              AND e.rma_id <> @rma AND l ->> 'category' = @category
+            """);
+        command.Parameters.AddWithValue("tenant", tenantId);
+        command.Parameters.AddWithValue("from", from.UtcDateTime);
+        command.Parameters.AddWithValue("before", before.UtcDateTime);
+        command.Parameters.AddWithValue("rma", excludeRmaId);
+        command.Parameters.AddWithValue("category", category);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return new CategoryReturnUnits(reader.GetInt64(0), reader.GetInt64(1));
+    }
+
     /// <summary>Queues the events for the silo's writer and completes when the batch holding them has committed.</summary>
     public Task AppendAsync(string rmaKey, IReadOnlyList<RmaEvent> events, CancellationToken cancellationToken = default)
     {

@@ -176,6 +176,15 @@ public sealed class ConnectorSettings
     public ErpSettings Erp { get; set; } = new();
 
     public SupplierClaimSettings SupplierClaims { get; set; } = new();
+
+    public AdvisoryConnectorSettings Advisory { get; set; } = new();
+}
+
+/// <summary>Automatic recommendations: each new return and each exception gets one on its audit trail (applied when the policy in
+/// force allows). Nothing leaves the cluster.</summary>
+public sealed class AdvisoryConnectorSettings
+{
+    public bool Enabled { get; set; } = true;
 }
 
 /// <summary>The resilience pipeline of an outbound HTTP connector (timeout, quick retries with jitter, circuit breaker).</summary>
