@@ -11,7 +11,9 @@ using ReturnsActors.Grains.Warehouses;
 namespace ReturnsActors.Grains.Rma;
 
 /// <summary>Thin shell around <see cref="RmaMachine"/>: load state, decide, persist state and outbox in one write,
-/// then drain the outbox to the event log and side effects (tasks, order ledger).</summary>
+/// then drain the outbox to the event log and side effects (tasks, order ledger). One state write per command: the
+/// drained outbox is cleared in memory and recorded by the next state write (or at deactivation); until then the stored
+/// outbox still holds drained events, which an activation drains again, idempotently by (rma, seq).</summary>
 public sealed class RmaGrain(
     [PersistentState("rma", StorageNames.Returns)] IPersistentState<RmaState> state,
     TimeProvider time,
@@ -30,6 +32,8 @@ public sealed class RmaGrain(
     private DateTimeOffset? _reminderDueAt;
     private bool _reminderSynced;
     private DeadlineTimer? _timer;
+    private bool _drainedSinceWrite;
+    private bool _aheadOfStorage;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -37,6 +41,23 @@ public sealed class RmaGrain(
         if (state.State.Outbox.Count > 0)
         {
             await DrainAsync();
+        }
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // Spares the next activation a re-drain; after a crash that re-drain is the repair, so this is best effort.
+        if (_drainedSinceWrite && !_aheadOfStorage)
+        {
+            try
+            {
+                await state.WriteStateAsync(cancellationToken);
+            }
+            catch (Exception ex)
+            {
+                logger.LogInformation(ex, "Recording the drained outbox of return {Rma} at deactivation failed; the next activation drains it again.",
+                    this.GetPrimaryKeyString());
+            }
         }
     }
 
@@ -203,10 +224,12 @@ public sealed class RmaGrain(
         try
         {
             await state.WriteStateAsync();
+            _drainedSinceWrite = false;
         }
         catch
         {
             // Memory is now ahead of storage; drop the activation so the next call reloads what is durable.
+            _aheadOfStorage = true;
             DeactivateOnIdle();
             throw;
         }
@@ -246,9 +269,11 @@ public sealed class RmaGrain(
         var drainedThrough = pending[^1].Seq;
         state.State.Outbox.RemoveAll(e => e.Seq <= drainedThrough);
         TrimHistory();
-        await PersistAsync();
+        _drainedSinceWrite = true;
         if (state.State.Outbox.Count > 0)
         {
+            // Routing raised events while draining: a state change, made durable before it is drained.
+            await PersistAsync();
             await DrainAsync();
         }
     }

@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Npgsql;
 using NpgsqlTypes;
 using ReturnsActors.Grains.Kpis;
@@ -7,8 +8,19 @@ namespace ReturnsActors.Silo.Persistence;
 
 /// <summary>The audit trail in PostgreSQL. Appends are idempotent by (tenant, rma, seq); a replay of an event
 /// with a different hash means two writers diverged, and is refused rather than hidden.</summary>
-internal sealed class PostgresRmaEventLog(NpgsqlDataSource dataSource) : IRmaEventLog, IRmaEventQuery
+internal sealed class PostgresRmaEventLog(NpgsqlDataSource dataSource) : IRmaEventLog, IRmaEventQuery, IAsyncDisposable
 {
+    /// <summary>Upper bound of events in one group-commit INSERT.</summary>
+    internal const int MaxBatchEvents = 1000;
+
+    private readonly Channel<PendingAppend> _queue = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Lock _writerGate = new();
+    private Task? _writer;
+    private long _batchesWritten;
+
+    /// <summary>Group-commit batches written so far (each one INSERT, one transaction).</summary>
+    internal long BatchesWritten => Interlocked.Read(ref _batchesWritten);
+
     public async Task<IReadOnlyList<KpiEvent>> ReadTenantEventsAsync(string tenantId, IReadOnlyCollection<string> types, DateTimeOffset before,
         CancellationToken cancellationToken = default)
     {
@@ -51,47 +63,146 @@ internal sealed class PostgresRmaEventLog(NpgsqlDataSource dataSource) : IRmaEve
         return new CategoryReturnUnits(reader.GetInt64(0), reader.GetInt64(1));
     }
 
-    public async Task AppendAsync(string rmaKey, IReadOnlyList<RmaEvent> events, CancellationToken cancellationToken = default)
+    /// <summary>Queues the events for the silo's writer and completes when the batch holding them has committed.</summary>
+    public Task AppendAsync(string rmaKey, IReadOnlyList<RmaEvent> events, CancellationToken cancellationToken = default)
     {
         if (events.Count == 0)
         {
-            return;
+            return Task.CompletedTask;
         }
 
         var (tenantId, rmaId) = SplitKey(rmaKey);
+        var append = new PendingAppend(rmaKey, tenantId, rmaId, events);
+        lock (_writerGate)
+        {
+            _writer ??= Task.Run(WriteLoopAsync);
+        }
+
+        if (!_queue.Writer.TryWrite(append))
+        {
+            throw new ObjectDisposedException(nameof(PostgresRmaEventLog), "The event log writer has stopped.");
+        }
+
+        // A caller that stops waiting leaves its events queued: the append is idempotent, a later drain finds them logged.
+        return append.Committed.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Group commit: while one batch commits, the appends of every grain on this silo queue up, and the next
+    /// batch writes them with one multi-row INSERT (one transaction, one WAL flush). No added delay: a lone append is written at once.</summary>
+    private async Task WriteLoopAsync()
+    {
+        var deferred = new Queue<PendingAppend>();
+        while (deferred.Count > 0 || await _queue.Reader.WaitToReadAsync())
+        {
+            var batch = new List<PendingAppend>();
+            var keys = new HashSet<string>(StringComparer.Ordinal);
+            var next = new Queue<PendingAppend>();
+            var size = 0;
+            while (size < MaxBatchEvents && (deferred.TryDequeue(out var append) || _queue.Reader.TryRead(out append)))
+            {
+                // One append per return per batch, so a conflicting replay of the same (rma, seq) is still detected.
+                if (keys.Contains(append.RmaKey) || (size > 0 && size + append.Events.Count > MaxBatchEvents))
+                {
+                    next.Enqueue(append);
+                    continue;
+                }
+
+                batch.Add(append);
+                keys.Add(append.RmaKey);
+                size += append.Events.Count;
+            }
+
+            while (deferred.TryDequeue(out var rest))
+            {
+                next.Enqueue(rest);
+            }
+
+            deferred = next;
+            await WriteBatchAsync(batch);
+        }
+    }
+
+    private async Task WriteBatchAsync(List<PendingAppend> batch)
+    {
+        HashSet<(string Tenant, string Rma)> diverged;
+        try
+        {
+            diverged = await InsertAsync(batch);
+        }
+        catch (Exception ex)
+        {
+            foreach (var append in batch)
+            {
+                append.Committed.TrySetException(ex);
+            }
+
+            return;
+        }
+
+        Interlocked.Increment(ref _batchesWritten);
+        foreach (var append in batch)
+        {
+            if (diverged.Contains((append.TenantId, append.RmaId)))
+            {
+                append.Committed.TrySetException(new InvalidOperationException($"An event of {append.RmaKey} is already logged with a different hash."));
+            }
+            else
+            {
+                append.Committed.TrySetResult();
+            }
+        }
+    }
+
+    /// <summary>Inserts the batch in one statement; returns the returns of which an event was already logged with another hash.</summary>
+    private async Task<HashSet<(string Tenant, string Rma)>> InsertAsync(List<PendingAppend> batch)
+    {
+        var rows = batch.SelectMany(a => a.Events.Select(e => (a.TenantId, a.RmaId, Event: e))).ToList();
         await using var command = dataSource.CreateCommand("""
             WITH input AS (
-                SELECT * FROM unnest(@seq, @type, @occurred_at, @actor, @command_id, @policy_version, @rule_ids, @data_json, @prev_hash, @hash)
-                    AS i(seq, type, occurred_at, actor, command_id, policy_version, rule_ids, data_json, prev_hash, hash)
+                SELECT * FROM unnest(@tenant, @rma, @seq, @type, @occurred_at, @actor, @command_id, @policy_version, @rule_ids, @data_json, @prev_hash, @hash)
+                    AS i(tenant_id, rma_id, seq, type, occurred_at, actor, command_id, policy_version, rule_ids, data_json, prev_hash, hash)
             ), inserted AS (
                 INSERT INTO rma_events (tenant_id, rma_id, seq, type, occurred_at, actor, command_id, policy_version, rule_ids, data_json, prev_hash, hash)
-                SELECT @tenant, @rma, seq, type, occurred_at, actor, command_id, policy_version, string_to_array(rule_ids, E'\x1f'), data_json, prev_hash, hash
+                SELECT tenant_id, rma_id, seq, type, occurred_at, actor, command_id, policy_version, string_to_array(rule_ids, E'\x1f'), data_json, prev_hash, hash
                 FROM input
                 ON CONFLICT (tenant_id, rma_id, seq) DO NOTHING
-                RETURNING seq
+                RETURNING tenant_id, rma_id, seq
             )
-            SELECT e.seq FROM rma_events e JOIN input i ON e.seq = i.seq
-            WHERE e.tenant_id = @tenant AND e.rma_id = @rma AND e.hash <> i.hash
-              AND NOT EXISTS (SELECT 1 FROM inserted WHERE inserted.seq = e.seq)
+            SELECT DISTINCT e.tenant_id, e.rma_id FROM rma_events e
+            JOIN input i ON e.tenant_id = i.tenant_id AND e.rma_id = i.rma_id AND e.seq = i.seq
+            WHERE e.hash <> i.hash
+              AND NOT EXISTS (SELECT 1 FROM inserted n WHERE n.tenant_id = e.tenant_id AND n.rma_id = e.rma_id AND n.seq = e.seq)
             """);
-        command.Parameters.AddWithValue("tenant", tenantId);
-        command.Parameters.AddWithValue("rma", rmaId);
-        command.Parameters.AddWithValue("seq", events.Select(e => e.Seq).ToArray());
-        command.Parameters.AddWithValue("type", events.Select(e => e.Type).ToArray());
-        command.Parameters.AddWithValue("occurred_at", events.Select(e => e.OccurredAt.UtcDateTime).ToArray());
-        command.Parameters.AddWithValue("actor", events.Select(e => e.Actor).ToArray());
-        command.Parameters.AddWithValue("command_id", events.Select(e => e.CommandId).ToArray());
-        command.Parameters.AddWithValue("policy_version", events.Select(e => e.PolicyVersion).ToArray());
+        command.Parameters.AddWithValue("tenant", rows.Select(r => r.TenantId).ToArray());
+        command.Parameters.AddWithValue("rma", rows.Select(r => r.RmaId).ToArray());
+        command.Parameters.AddWithValue("seq", rows.Select(r => r.Event.Seq).ToArray());
+        command.Parameters.AddWithValue("type", rows.Select(r => r.Event.Type).ToArray());
+        command.Parameters.AddWithValue("occurred_at", rows.Select(r => r.Event.OccurredAt.UtcDateTime).ToArray());
+        command.Parameters.AddWithValue("actor", rows.Select(r => r.Event.Actor).ToArray());
+        command.Parameters.AddWithValue("command_id", rows.Select(r => r.Event.CommandId).ToArray());
+        command.Parameters.AddWithValue("policy_version", rows.Select(r => r.Event.PolicyVersion).ToArray());
         // unnest cannot zip a jagged text[][]: rule ids travel joined by the ASCII unit separator.
-        command.Parameters.AddWithValue("rule_ids", events.Select(e => string.Join('\x1f', e.RuleIds)).ToArray());
-        command.Parameters.AddWithValue("data_json", events.Select(e => e.DataJson).ToArray());
-        command.Parameters.AddWithValue("prev_hash", events.Select(e => e.PrevHash).ToArray());
-        command.Parameters.AddWithValue("hash", events.Select(e => e.Hash).ToArray());
+        command.Parameters.AddWithValue("rule_ids", rows.Select(r => string.Join('\x1f', r.Event.RuleIds)).ToArray());
+        command.Parameters.AddWithValue("data_json", rows.Select(r => r.Event.DataJson).ToArray());
+        command.Parameters.AddWithValue("prev_hash", rows.Select(r => r.Event.PrevHash).ToArray());
+        command.Parameters.AddWithValue("hash", rows.Select(r => r.Event.Hash).ToArray());
 
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (await reader.ReadAsync(cancellationToken))
+        var diverged = new HashSet<(string, string)>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
         {
-            throw new InvalidOperationException($"Event {rmaKey}#{reader.GetInt64(0)} is already logged with a different hash.");
+            diverged.Add((reader.GetString(0), reader.GetString(1)));
+        }
+
+        return diverged;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        if (_writer is { } writer)
+        {
+            await writer;
         }
     }
 
@@ -114,6 +225,11 @@ internal sealed class PostgresRmaEventLog(NpgsqlDataSource dataSource) : IRmaEve
         }
 
         return events;
+    }
+
+    private sealed record PendingAppend(string RmaKey, string TenantId, string RmaId, IReadOnlyList<RmaEvent> Events)
+    {
+        public TaskCompletionSource Committed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     internal static (string TenantId, string RmaId) SplitKey(string rmaKey)

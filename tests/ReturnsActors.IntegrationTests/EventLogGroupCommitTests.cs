@@ -1,0 +1,106 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using ReturnsActors.Grains.Rma;
+using ReturnsActors.IntegrationTests.Infrastructure;
+using ReturnsActors.Silo.Persistence;
+
+namespace ReturnsActors.IntegrationTests;
+
+/// <summary>The PostgreSQL event log's group commit: appends of many returns share one INSERT, and each caller learns
+/// the outcome of its own events.</summary>
+[Collection(ClusterProcessCollection.Name)]
+[Trait("Category", "Slow")]
+public sealed class EventLogGroupCommitTests : IAsyncLifetime
+{
+    private string _database = "";
+    private NpgsqlDataSource _dataSource = null!;
+    private PostgresRmaEventLog _log = null!;
+
+    public async Task InitializeAsync()
+    {
+        _database = await TestEnvironment.CreateDatabaseAsync("ra_group_commit");
+        _dataSource = NpgsqlDataSource.Create(_database);
+        await new SchemaMigrator(_dataSource, NullLogger<SchemaMigrator>.Instance).MigrateAsync();
+        _log = new PostgresRmaEventLog(_dataSource);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _log.DisposeAsync();
+        await _dataSource.DisposeAsync();
+        await TestEnvironment.DropDatabaseAsync(_database);
+    }
+
+    [Fact]
+    public async Task ConcurrentAppendsOfManyReturns_ShareBatches_AndEveryReturnIsLoggedGapFreeAndChained()
+    {
+        var returns = Enumerable.Range(1, 200).ToDictionary(i => $"acme/RMA-{i}", i => Chain(3, $"n{i}"));
+
+        await Task.WhenAll(returns.Select(r => _log.AppendAsync(r.Key, r.Value)));
+        // A replay of everything (a re-drain after activation) is a no-op.
+        await Task.WhenAll(returns.Select(r => _log.AppendAsync(r.Key, r.Value)));
+
+        Assert.True(_log.BatchesWritten < 2 * returns.Count, $"{_log.BatchesWritten} batches for {2 * returns.Count} appends");
+        foreach (var (key, events) in returns)
+        {
+            var logged = await _log.ReadAsync(key);
+            Assert.Equal(events.Select(e => (e.Seq, e.Hash)), logged.Select(e => (e.Seq, e.Hash)));
+            Assert.True(AuditChain.Verify(logged).Valid);
+        }
+    }
+
+    [Fact]
+    public async Task ADivergedEvent_FailsOnlyItsOwnCaller_WhileTheOthersCommit()
+    {
+        var original = Chain(2, "original");
+        await _log.AppendAsync("acme/RMA-X", original);
+        var others = Enumerable.Range(1, 50).ToDictionary(i => $"acme/RMA-Y{i}", i => Chain(2, $"y{i}"));
+
+        var diverged = _log.AppendAsync("acme/RMA-X", Chain(2, "forged"));
+        var rest = others.Select(r => _log.AppendAsync(r.Key, r.Value)).ToList();
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => diverged);
+        await Task.WhenAll(rest);
+        Assert.Equal(original.Select(e => e.Hash), (await _log.ReadAsync("acme/RMA-X")).Select(e => e.Hash));
+        foreach (var (key, events) in others)
+        {
+            Assert.Equal(events.Select(e => e.Hash), (await _log.ReadAsync(key)).Select(e => e.Hash));
+        }
+    }
+
+    [Fact]
+    public async Task WhenTheDatabaseRefuses_EveryWaiterFails_AndTheWriterCarriesOnAfterwards()
+    {
+        await ExecuteAsync("ALTER TABLE rma_events RENAME TO rma_events_away");
+        var refused = Enumerable.Range(1, 20).Select(i => _log.AppendAsync($"acme/RMA-F{i}", Chain(1, $"f{i}"))).ToList();
+        foreach (var append in refused)
+        {
+            await Assert.ThrowsAsync<PostgresException>(() => append);
+        }
+
+        await ExecuteAsync("ALTER TABLE rma_events_away RENAME TO rma_events");
+        var events = Chain(1, "f1");
+        await _log.AppendAsync("acme/RMA-F1", events);
+        Assert.Equal(events[0].Hash, Assert.Single(await _log.ReadAsync("acme/RMA-F1")).Hash);
+    }
+
+    private static List<RmaEvent> Chain(int count, string commandPrefix)
+    {
+        var events = new List<RmaEvent>();
+        var (seq, hash) = (0L, AuditChain.GenesisHash);
+        for (var i = 0; i < count; i++)
+        {
+            var e = AuditChain.Next(seq, hash, "return.note_added", DateTimeOffset.UtcNow, "agent:a", $"{commandPrefix}-{i}", 1, [], new { text = commandPrefix });
+            events.Add(e);
+            (seq, hash) = (e.Seq, e.Hash);
+        }
+
+        return events;
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var command = _dataSource.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync();
+    }
+}
