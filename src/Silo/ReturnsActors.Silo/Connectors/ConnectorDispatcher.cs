@@ -245,7 +245,7 @@ internal sealed partial class ConnectorDispatcher(
 
             foreach (var (letter, e) in await checkpoints.QueuedReplaysAsync(tenant, channel.Name, cancellationToken))
             {
-                var (sent, error) = await channel.SendAsync(e, cancellationToken);
+                var (sent, error) = await SendOneAsync(channel, e, cancellationToken);
                 await checkpoints.RecordReplayAsync(tenant, channel.Name, letter.Id, sent, error, time.GetUtcNow(), cancellationToken);
             }
 
@@ -263,6 +263,20 @@ internal sealed partial class ConnectorDispatcher(
         }
     }
 
+    /// <summary>A channel that throws fails that one send like any other failure (backoff, then a dead letter), instead of failing
+    /// the pass before anything is recorded, which would retry the same event on every poll and hold back the ones after it.</summary>
+    private static async Task<(bool Sent, string? Error)> SendOneAsync(IConnectorChannel channel, WebhookEvent e, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await channel.SendAsync(e, cancellationToken);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            return (false, $"{ex.GetType().Name}: {ex.Message}");
+        }
+    }
+
     private async Task SendAsync(string tenant, IConnectorChannel channel, DateTimeOffset enabledAt, ConnectorProgress progress, CancellationToken cancellationToken)
     {
         var checkpoint = progress.Checkpoint;
@@ -273,7 +287,7 @@ internal sealed partial class ConnectorDispatcher(
         {
             if (channel.Wants(e.Type) && e.OccurredAt >= enabledAt)
             {
-                var (sent, error) = await channel.SendAsync(e, cancellationToken);
+                var (sent, error) = await SendOneAsync(channel, e, cancellationToken);
                 if (!sent)
                 {
                     failed++;
