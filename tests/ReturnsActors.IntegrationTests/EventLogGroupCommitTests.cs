@@ -56,12 +56,50 @@ public sealed class EventLogGroupCommitTests : IAsyncLifetime
         await _log.AppendAsync("acme/RMA-X", original);
         var others = Enumerable.Range(1, 50).ToDictionary(i => $"acme/RMA-Y{i}", i => Chain(2, $"y{i}"));
 
+        var batchesBefore = _log.BatchesWritten;
         var diverged = _log.AppendAsync("acme/RMA-X", Chain(2, "forged"));
         var rest = others.Select(r => _log.AppendAsync(r.Key, r.Value)).ToList();
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => diverged);
         await Task.WhenAll(rest);
+        Assert.True(_log.BatchesWritten - batchesBefore < 51, $"{_log.BatchesWritten - batchesBefore} batches for 51 appends: the diverged one shared a batch");
         Assert.Equal(original.Select(e => e.Hash), (await _log.ReadAsync("acme/RMA-X")).Select(e => e.Hash));
+        foreach (var (key, events) in others)
+        {
+            Assert.Equal(events.Select(e => e.Hash), (await _log.ReadAsync(key)).Select(e => e.Hash));
+        }
+    }
+
+    [Fact]
+    public async Task ARowTheDatabaseRefuses_FailsOnlyItsOwnCaller_TheRestOfItsBatchCommits()
+    {
+        // PostgreSQL refuses a NUL character in text: that statement fails, and the batch is written again append by append.
+        // A lock held on the table keeps the writer busy with a first append, so the bad one and the others queue into one batch.
+        var others = Enumerable.Range(1, 40).ToDictionary(i => $"acme/RMA-B{i}", i => Chain(1, $"b{i}"));
+        Task bad;
+        List<Task> rest;
+        Task first;
+        await using (var connection = await _dataSource.OpenConnectionAsync())
+        await using (var tx = await connection.BeginTransactionAsync())
+        {
+            await using (var lockTable = new NpgsqlCommand("LOCK TABLE rma_events IN SHARE ROW EXCLUSIVE MODE", connection, tx))
+            {
+                await lockTable.ExecuteNonQueryAsync();
+            }
+
+            first = _log.AppendAsync("acme/RMA-B0", Chain(1, "b0"));
+            await Task.Delay(200);
+            bad = _log.AppendAsync("acme/RMA-BAD", Chain(1, "bad\0command"));
+            rest = others.Select(r => _log.AppendAsync(r.Key, r.Value)).ToList();
+            await tx.CommitAsync();
+        }
+
+        await first;
+
+        await Assert.ThrowsAnyAsync<Exception>(() => bad);
+        await Task.WhenAll(rest);
+        Assert.Equal(1, _log.BatchesSplit);
+        Assert.Empty(await _log.ReadAsync("acme/RMA-BAD"));
         foreach (var (key, events) in others)
         {
             Assert.Equal(events.Select(e => e.Hash), (await _log.ReadAsync(key)).Select(e => e.Hash));

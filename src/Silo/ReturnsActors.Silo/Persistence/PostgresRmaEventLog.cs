@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using NpgsqlTypes;
 using ReturnsActors.Grains.Kpis;
@@ -8,7 +9,8 @@ namespace ReturnsActors.Silo.Persistence;
 
 /// <summary>The audit trail in PostgreSQL. Appends are idempotent by (tenant, rma, seq); a replay of an event
 /// with a different hash means two writers diverged, and is refused rather than hidden.</summary>
-internal sealed class PostgresRmaEventLog(NpgsqlDataSource dataSource) : IRmaEventLog, IRmaEventQuery, IAsyncDisposable
+internal sealed partial class PostgresRmaEventLog(NpgsqlDataSource dataSource, ILogger<PostgresRmaEventLog>? logger = null)
+    : IRmaEventLog, IRmaEventQuery, IAsyncDisposable
 {
     /// <summary>Upper bound of events in one group-commit INSERT.</summary>
     internal const int MaxBatchEvents = 1000;
@@ -20,6 +22,11 @@ internal sealed class PostgresRmaEventLog(NpgsqlDataSource dataSource) : IRmaEve
 
     /// <summary>Group-commit batches written so far (each one INSERT, one transaction).</summary>
     internal long BatchesWritten => Interlocked.Read(ref _batchesWritten);
+
+    private long _batchesSplit;
+
+    /// <summary>Batches that failed as a whole and were written again append by append.</summary>
+    internal long BatchesSplit => Interlocked.Read(ref _batchesSplit);
 
     public async Task<IReadOnlyList<KpiEvent>> ReadTenantEventsAsync(string tenantId, IReadOnlyCollection<string> types, DateTimeOffset before,
         CancellationToken cancellationToken = default)
@@ -46,10 +53,12 @@ internal sealed class PostgresRmaEventLog(NpgsqlDataSource dataSource) : IRmaEve
         string excludeRmaId, CancellationToken cancellationToken = default)
     {
         // Aggregated in the database over rma_events_type_ix (tenant, type, occurred_at): one row back, not the window's events.
+        // json, not jsonb: jsonb refuses the escape \u0000, which a customer's free-text note may carry; json keeps the text as it is
+        // and only the fields read here are decoded.
         await using var command = dataSource.CreateCommand("""
             SELECT coalesce(sum((l ->> 'quantity')::bigint), 0)::bigint,
                    coalesce(sum((l ->> 'quantity')::bigint) FILTER (WHERE l ->> 'reasonClass' = 'defect'), 0)::bigint
-            FROM rma_events e CROSS JOIN LATERAL jsonb_array_elements(e.data_json::jsonb -> 'lines') AS l
+            FROM rma_events e CROSS JOIN LATERAL json_array_elements(e.data_json::json -> 'lines') AS l
             WHERE e.tenant_id = @tenant AND e.type = 'return.requested' AND e.occurred_at >= @from AND e.occurred_at < @before
               AND e.rma_id <> @rma AND l ->> 'category' = @category
             """);
@@ -103,7 +112,9 @@ internal sealed class PostgresRmaEventLog(NpgsqlDataSource dataSource) : IRmaEve
                 // One append per return per batch, so a conflicting replay of the same (rma, seq) is still detected.
                 if (keys.Contains(append.RmaKey) || (size > 0 && size + append.Events.Count > MaxBatchEvents))
                 {
+                    // Held for a later batch; its return stays reserved so nothing of that return overtakes it.
                     next.Enqueue(append);
+                    keys.Add(append.RmaKey);
                     continue;
                 }
 
@@ -129,13 +140,21 @@ internal sealed class PostgresRmaEventLog(NpgsqlDataSource dataSource) : IRmaEve
         {
             diverged = await InsertAsync(batch);
         }
-        catch (Exception ex)
+        catch (Exception ex) when (batch.Count > 1)
         {
+            // One bad row fails the whole statement: write each append on its own so only the bad one fails.
+            Interlocked.Increment(ref _batchesSplit);
+            LogBatchSplit(logger ?? NullLogger<PostgresRmaEventLog>.Instance, batch.Count, ex.Message);
             foreach (var append in batch)
             {
-                append.Committed.TrySetException(ex);
+                await WriteBatchAsync([append]);
             }
 
+            return;
+        }
+        catch (Exception ex)
+        {
+            batch[0].Committed.TrySetException(ex);
             return;
         }
 
@@ -237,4 +256,7 @@ internal sealed class PostgresRmaEventLog(NpgsqlDataSource dataSource) : IRmaEve
         var slash = rmaKey.IndexOf('/');
         return slash > 0 ? (rmaKey[..slash], rmaKey[(slash + 1)..]) : throw new ArgumentException($"'{rmaKey}' is not {{tenant}}/{{rma}}.", nameof(rmaKey));
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "An event-log batch of {Appends} appends failed ({Reason}); writing them one by one")]
+    private static partial void LogBatchSplit(ILogger logger, int appends, string reason);
 }
