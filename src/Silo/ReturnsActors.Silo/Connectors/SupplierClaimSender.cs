@@ -12,6 +12,8 @@ namespace ReturnsActors.Silo.Connectors;
 /// encrypted, and are decrypted only here.</summary>
 internal sealed class SupplierClaimSender(HttpClient http, TimeProvider time, SupplierSecretProtector protector) : IVendorClaimSender
 {
+    private const int MaxAnswerBytes = 64 * 1024;
+
     public async Task<ClaimSendOutcome> SendAsync(ClaimDelivery delivery, CancellationToken cancellationToken)
     {
         var secrets = delivery.Secrets.Select(protector.Unprotect).OfType<string>().ToList();
@@ -32,7 +34,7 @@ internal sealed class SupplierClaimSender(HttpClient http, TimeProvider time, Su
 
         try
         {
-            using var response = await http.SendAsync(request, cancellationToken);
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             var status = (int)response.StatusCode;
             if (!response.IsSuccessStatusCode)
             {
@@ -40,12 +42,28 @@ internal sealed class SupplierClaimSender(HttpClient http, TimeProvider time, Su
                 return new ClaimSendOutcome(status, null, $"HTTP {status}", retryAfter);
             }
 
-            return new ClaimSendOutcome(status, VendorRmaNumber(await response.Content.ReadAsStringAsync(cancellationToken)), null);
+            return new ClaimSendOutcome(status, VendorRmaNumber(await ReadBoundedAsync(response.Content, cancellationToken)), null);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             return new ClaimSendOutcome(null, null, ex.Message);
         }
+    }
+
+    /// <summary>At most <see cref="MaxAnswerBytes"/> of the supplier's answer (an untrusted endpoint); a longer answer is an acceptance
+    /// without a reference.</summary>
+    private static async Task<string> ReadBoundedAsync(HttpContent content, CancellationToken cancellationToken)
+    {
+        await using var stream = await content.ReadAsStreamAsync(cancellationToken);
+        var buffer = new byte[MaxAnswerBytes + 1];
+        var read = 0;
+        int n;
+        while (read < buffer.Length && (n = await stream.ReadAsync(buffer.AsMemory(read), cancellationToken)) > 0)
+        {
+            read += n;
+        }
+
+        return read > MaxAnswerBytes ? "" : Encoding.UTF8.GetString(buffer, 0, read);
     }
 
     /// <summary><c>{ "vendorRmaNumber": "..." }</c> in a 2xx body; anything else is an acceptance without a reference.</summary>
