@@ -28,6 +28,7 @@ public sealed class DeliveryDeadLetterTests(DeadLetterSilo silo) : IClassFixture
     [Fact]
     public async Task AnEventTheSubscriberKeepsRefusing_IsDeadLetteredAfterMaxAttempts_LaterEventsAreDelivered_AndAReplayDeliversItOnceWithTheSameWebhookId()
     {
+        var countedBefore = await DeadLettersCountedAsync("webhook");
         await using var subscriber = await WebhookReceiver.StartAsync(StatusCodes.Status204NoContent);
         subscriber.Reject = e => e["rmaId"]!.GetValue<string>() == "R-1";
         var tenant = ApiRequests.NewTenantId();
@@ -47,7 +48,7 @@ public sealed class DeliveryDeadLetterTests(DeadLetterSilo silo) : IClassFixture
         var last = Assert.Single(await ReturnScenario.DeliveriesAsync(http, id), d => d!["deadLettered"]!.GetValue<bool>())!;
         Assert.Equal((eventId, 3, "HTTP 500"), (last["eventId"]!.GetValue<string>(), last["attempt"]!.GetValue<int>(), last["error"]!.GetValue<string>()));
         Assert.Equal("active", JsonNode.Parse(await http.GetStringAsync($"/v1/webhook-subscriptions/{id}"))!["status"]!.GetValue<string>());
-        await ReturnScenario.WaitUntilAsync(() => CountedAsync("webhook"));
+        await ReturnScenario.WaitUntilAsync(async () => await DeadLettersCountedAsync("webhook") >= countedBefore + 1);
 
         // Another tenant sees none of it.
         using (var other = silo.Silo.TenantClient(ApiRequests.NewTenantId()))
@@ -115,6 +116,7 @@ public sealed class DeliveryDeadLetterTests(DeadLetterSilo silo) : IClassFixture
     public async Task ASettlementTheErpKeepsRefusing_IsDeadLettered_TheChannelMovesOn_AndAnOperatorsReplayPostsItWithTheSameIdempotencyKey()
     {
         var tenant = ApiRequests.NewTenantId();
+        var countedBefore = await DeadLettersCountedAsync("erp");
         silo.Erp.Reject = e => e["tenantId"]!.GetValue<string>() == tenant && e["rmaId"]!.GetValue<string>() == "R-1";
         using var http = silo.Silo.TenantClient(tenant);
         await ReturnScenario.WalkToSettlementAsync(http, "R-1", "O-1");
@@ -127,7 +129,7 @@ public sealed class DeliveryDeadLetterTests(DeadLetterSilo silo) : IClassFixture
             dead["status"]!.GetValue<string>()));
         var erp = Assert.Single(JsonNode.Parse(await http.GetStringAsync("/v1/connectors"))!.AsArray(), c => c!["channel"]!.GetValue<string>() == "erp")!;
         Assert.Equal((1, 0), (erp["deadLetters"]!.GetValue<int>(), erp["failedAttempts"]!.GetValue<int>()));
-        await ReturnScenario.WaitUntilAsync(() => CountedAsync("erp"));
+        await ReturnScenario.WaitUntilAsync(async () => await DeadLettersCountedAsync("erp") >= countedBefore + 1);
         var refused = silo.Erp.Of(tenant).Where(r => r.Status == 503).ToList();
         Assert.Equal(3, refused.Count);
         var key = Assert.Single(refused.Select(r => r.IdempotencyKey).Distinct());
@@ -192,8 +194,9 @@ public sealed class DeliveryDeadLetterTests(DeadLetterSilo silo) : IClassFixture
         }
     }
 
-    /// <summary>The silo's Prometheus scrape counts a dead letter of <paramref name="source"/>.</summary>
-    private async Task<bool> CountedAsync(string source) =>
+    /// <summary>How many dead letters of <paramref name="source"/> the silo's Prometheus scrape has counted (0 before the first).</summary>
+    private async Task<double> DeadLettersCountedAsync(string source) =>
         (await silo.Silo.Http.GetStringAsync("/metrics")).Split('\n')
-            .Any(l => l.StartsWith("returnsactors_dead_letters_total{", StringComparison.Ordinal) && l.Contains($"source=\"{source}\"", StringComparison.Ordinal));
+            .Where(l => l.StartsWith("returnsactors_dead_letters_total{", StringComparison.Ordinal) && l.Contains($"source=\"{source}\"", StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
 }

@@ -40,13 +40,19 @@ public sealed class KeyedWorkersTests
         }, CancellationToken.None);
         for (var pass = 0; pass < 3; pass++)
         {
-            await workers.StartAsync("slow", _ => throw new InvalidOperationException("started twice"), CancellationToken.None);
-            await workers.StartAsync("fast", _ =>
+            Assert.False(await workers.StartAsync("slow", _ => throw new InvalidOperationException("started twice"), CancellationToken.None));
+
+            // The fast key gets the other slot on every pass (retried only while its previous run is still finishing).
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (!await workers.StartAsync("fast", _ =>
             {
                 starts.AddOrUpdate("fast", 1, (_, n) => n + 1);
                 return Task.CompletedTask;
-            }, CancellationToken.None);
-            await Task.Delay(50);
+            }, CancellationToken.None))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the fast key never got a slot");
+                await Task.Delay(10);
+            }
         }
 
         hung.SetResult();

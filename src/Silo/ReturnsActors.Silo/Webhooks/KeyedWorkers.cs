@@ -12,22 +12,24 @@ internal sealed class KeyedWorkers<TKey>(int parallelism) where TKey : notnull
 
     /// <summary>Starts <paramref name="work"/> for <paramref name="key"/> unless that key is still running; waits for a free slot first,
     /// so every key of a pass gets its turn (skipping keys when the slots are taken would starve the keys late in the list: the first
-    /// ones would take the free slots again on every pass). <paramref name="work"/> handles its own errors.</summary>
-    public async Task StartAsync(TKey key, Func<CancellationToken, Task> work, CancellationToken cancellationToken)
+    /// ones would take the free slots again on every pass). <paramref name="work"/> handles its own errors. False when the key was
+    /// still running.</summary>
+    public async Task<bool> StartAsync(TKey key, Func<CancellationToken, Task> work, CancellationToken cancellationToken)
     {
         if (_running.ContainsKey(key))
         {
-            return;
+            return false;
         }
 
         await _slots.WaitAsync(cancellationToken);
         if (!_running.TryAdd(key, true))
         {
             _slots.Release();
-            return;
+            return false;
         }
 
         _ = RunAsync(key, work, cancellationToken);
+        return true;
     }
 
     /// <summary>Waits until every started work has finished (at shutdown).</summary>
