@@ -4,6 +4,8 @@ using NpgsqlTypes;
 using ReturnsActors.Api.Connectors;
 using ReturnsActors.Silo.Webhooks;
 
+using ReturnsActors.Silo.Persistence;
+
 namespace ReturnsActors.Silo.Connectors;
 
 /// <summary>Cluster: connector checkpoints in <c>connector_checkpoints</c> (V0012). One silo works on a (tenant, channel) at a time
@@ -44,20 +46,13 @@ internal sealed class PostgresConnectorCheckpoints(NpgsqlDataSource dataSource) 
 
     public async Task<ConnectorLease?> ClaimAsync(string tenantId, string channel, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var key = $"connector:{tenantId}/{channel}";
+        if (await PgSessionLock.TryAcquireAsync(dataSource, $"connector:{tenantId}/{channel}", cancellationToken) is not { } held)
+        {
+            return null;
+        }
+
         try
         {
-            await using (var tryLock = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtextextended(@key, 0))", connection))
-            {
-                tryLock.Parameters.AddWithValue("key", key);
-                if (!(bool)(await tryLock.ExecuteScalarAsync(cancellationToken))!)
-                {
-                    await connection.DisposeAsync();
-                    return null;
-                }
-            }
-
             ConnectorProgress progress = new(default, 0, DateTimeOffset.MinValue);
             await using (var read = new NpgsqlCommand("""
                 INSERT INTO connector_checkpoints (tenant_id, channel, checkpoint_tx) VALUES (@tenant, @channel, '0'::xid8)
@@ -65,7 +60,7 @@ internal sealed class PostgresConnectorCheckpoints(NpgsqlDataSource dataSource) 
                 SELECT c.checkpoint_tx::text, c.checkpoint_position, c.failed_attempts, c.next_attempt_at <= @now, c.last_error,
                        EXISTS (SELECT 1 FROM connector_dead_letters d WHERE d.tenant_id = c.tenant_id AND d.channel = c.channel AND d.status = 'queued')
                 FROM connector_checkpoints c WHERE c.tenant_id = @tenant AND c.channel = @channel;
-                """, connection))
+                """, held.Connection))
             {
                 read.Parameters.AddWithValue("tenant", tenantId);
                 read.Parameters.AddWithValue("channel", channel);
@@ -74,7 +69,7 @@ internal sealed class PostgresConnectorCheckpoints(NpgsqlDataSource dataSource) 
                 if (!await reader.ReadAsync(cancellationToken) || !(reader.GetBoolean(3) || reader.GetBoolean(5)))
                 {
                     await reader.DisposeAsync();
-                    await UnlockAsync(connection, key);
+                    await held.DisposeAsync();
                     return null;
                 }
 
@@ -82,11 +77,11 @@ internal sealed class PostgresConnectorCheckpoints(NpgsqlDataSource dataSource) 
                     reader.GetInt32(2), DateTimeOffset.MinValue, reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetBoolean(3));
             }
 
-            return new ConnectorLease(progress, () => new ValueTask(UnlockAsync(connection, key)));
+            return new ConnectorLease(progress, held.DisposeAsync);
         }
         catch
         {
-            await connection.DisposeAsync();
+            await held.DisposeAsync();
             throw;
         }
     }
@@ -221,18 +216,4 @@ internal sealed class PostgresConnectorCheckpoints(NpgsqlDataSource dataSource) 
             reader.IsDBNull(6) ? null : reader.GetString(6), Utc(reader.GetDateTime(7)), reader.GetString(8), reader.IsDBNull(9) ? null : Utc(reader.GetDateTime(9)));
 
     private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
-
-    private static async Task UnlockAsync(NpgsqlConnection connection, string key)
-    {
-        try
-        {
-            await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock(hashtextextended(@key, 0))", connection);
-            unlock.Parameters.AddWithValue("key", key);
-            await unlock.ExecuteScalarAsync();
-        }
-        finally
-        {
-            await connection.DisposeAsync();
-        }
-    }
 }

@@ -1,5 +1,7 @@
 using Npgsql;
 
+using ReturnsActors.Silo.Persistence;
+
 namespace ReturnsActors.Silo.Webhooks;
 
 /// <summary>Cluster: every <c>Webhooks:PruneIntervalSeconds</c> one silo (a transaction-less session advisory lock; the others skip the
@@ -45,36 +47,25 @@ internal sealed partial class OutboundPruner(NpgsqlDataSource dataSource, Outbou
     /// <summary>Deletes what is older than <paramref name="cutoff"/>; 0 when another silo is pruning.</summary>
     internal async Task<long> PruneAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using (var tryLock = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtextextended('outbound-prune', 0))", connection))
+        await using var held = await PgSessionLock.TryAcquireAsync(dataSource, "outbound-prune", cancellationToken);
+        if (held is null)
         {
-            if (!(bool)(await tryLock.ExecuteScalarAsync(cancellationToken))!)
-            {
-                return 0;
-            }
+            return 0;
         }
 
         long total = 0;
-        try
+        foreach (var sql in Statements)
         {
-            foreach (var sql in Statements)
+            int deleted;
+            do
             {
-                int deleted;
-                do
-                {
-                    await using var delete = new NpgsqlCommand(sql, connection);
-                    delete.Parameters.AddWithValue("cutoff", cutoff.UtcDateTime);
-                    delete.Parameters.AddWithValue("batch", BatchSize);
-                    deleted = await delete.ExecuteNonQueryAsync(cancellationToken);
-                    total += deleted;
-                }
-                while (deleted == BatchSize);
+                await using var delete = new NpgsqlCommand(sql, held.Connection);
+                delete.Parameters.AddWithValue("cutoff", cutoff.UtcDateTime);
+                delete.Parameters.AddWithValue("batch", BatchSize);
+                deleted = await delete.ExecuteNonQueryAsync(cancellationToken);
+                total += deleted;
             }
-        }
-        finally
-        {
-            await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock(hashtextextended('outbound-prune', 0))", connection);
-            await unlock.ExecuteScalarAsync(CancellationToken.None);
+            while (deleted == BatchSize);
         }
 
         return total;

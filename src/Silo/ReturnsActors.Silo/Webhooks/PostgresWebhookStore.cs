@@ -4,6 +4,8 @@ using NpgsqlTypes;
 using ReturnsActors.Api.Security;
 using ReturnsActors.Api.Webhooks;
 
+using ReturnsActors.Silo.Persistence;
+
 namespace ReturnsActors.Silo.Webhooks;
 
 /// <summary>The Cluster profile's subscriptions (<c>webhook_subscriptions</c>) and delivery logs (<c>webhook_deliveries</c>). Events are read
@@ -124,29 +126,20 @@ internal sealed class PostgresWebhookStore(NpgsqlDataSource dataSource, WebhookS
 
     public async Task<WebhookLease?> ClaimAsync(string tenantId, string id, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var locked = false;
+        if (await PgSessionLock.TryAcquireAsync(dataSource, $"webhook:{tenantId}/{id}", cancellationToken) is not { } held)
+        {
+            return null;
+        }
+
         try
         {
-            await using (var tryLock = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtextextended(@key, 0))", connection))
-            {
-                tryLock.Parameters.AddWithValue("key", LockKey(tenantId, id));
-                locked = (bool)(await tryLock.ExecuteScalarAsync(cancellationToken))!;
-            }
-
-            if (!locked)
-            {
-                await connection.DisposeAsync();
-                return null;
-            }
-
             WebhookTarget? target = null;
             await using (var read = new NpgsqlCommand("""
                 SELECT url, event_types, secret, CASE WHEN previous_secret_expires_at > @now THEN previous_secret END,
                        checkpoint_tx::text, checkpoint_position, failed_attempts, failing_since, next_attempt_at <= @now
                 FROM webhook_subscriptions
                 WHERE tenant_id = @tenant AND id = @id AND status = 'active'
-                """, connection))
+                """, held.Connection))
             {
                 read.Parameters.AddWithValue("tenant", tenantId);
                 read.Parameters.AddWithValue("id", id);
@@ -165,15 +158,15 @@ internal sealed class PostgresWebhookStore(NpgsqlDataSource dataSource, WebhookS
 
             if (target is null)
             {
-                await UnlockAsync(connection, tenantId, id);
+                await held.DisposeAsync();
                 return null;
             }
 
-            return new WebhookLease(target, () => new ValueTask(UnlockAsync(connection, tenantId, id)));
+            return new WebhookLease(target, held.DisposeAsync);
         }
         catch
         {
-            await connection.DisposeAsync();
+            await held.DisposeAsync();
             throw;
         }
     }
@@ -353,22 +346,6 @@ internal sealed class PostgresWebhookStore(NpgsqlDataSource dataSource, WebhookS
         command.Parameters.AddWithValue("at", a.At.UtcDateTime);
     }
 
-    private static async Task UnlockAsync(NpgsqlConnection connection, string tenantId, string id)
-    {
-        try
-        {
-            await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock(hashtextextended(@key, 0))", connection);
-            unlock.Parameters.AddWithValue("key", LockKey(tenantId, id));
-            await unlock.ExecuteScalarAsync();
-        }
-        finally
-        {
-            // Closing the session releases the lock too.
-            await connection.DisposeAsync();
-        }
-    }
-
-    private static string LockKey(string tenantId, string id) => $"webhook:{tenantId}/{id}";
 
     private static async Task<IReadOnlyList<WebhookSubscription>> ReadSubscriptionsAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
