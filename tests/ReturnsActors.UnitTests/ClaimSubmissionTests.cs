@@ -123,9 +123,36 @@ public class ClaimSubmissionTests
 
         Assert.Equal(ClaimSubmissionStatus.Pending, claim.Submission.Status);
         Assert.Equal(key, claim.Submission.IdempotencyKey);
-        Assert.Equal(0, claim.Submission.Attempts);
+        Assert.Equal(1, claim.Submission.Attempts);
         Assert.Same(claim, Assert.Single(ClaimSubmissions.Due(s, _time.GetUtcNow())));
         Assert.Equal(SubmissionChange.Acknowledged, Report(claim, 200, "V-1"));
+    }
+
+    [Fact]
+    public void ALateReportFromBeforeAResubmit_IsIgnored_AndTheNewRoundGetsItsOwnAttempts()
+    {
+        var (s, claim) = Submitted();
+        for (var i = 1; i < Options.MaxAttempts; i++)
+        {
+            Assert.Equal(SubmissionChange.Retrying, Report(claim, 503));
+        }
+
+        Assert.Equal(SubmissionChange.Failed, Report(claim, 503));
+        Assert.Null(Act(s, claim, "resubmit"));
+
+        // Attempt 1 of the first round answers late (its lease had expired and it was sent again): it changes nothing now.
+        var late = ClaimSubmissions.Report(claim, "bosch", 1, new ClaimSendOutcome(503, null, "HTTP 503", null), _time.GetUtcNow(), Options, jitter: 0.5);
+        Assert.Equal(SubmissionChange.Ignored, late);
+        Assert.Equal(Options.MaxAttempts, claim.Submission!.Attempts);
+
+        // The new round has the full number of attempts again.
+        for (var i = 1; i < Options.MaxAttempts; i++)
+        {
+            Assert.Equal(SubmissionChange.Retrying, Report(claim, 503));
+        }
+
+        Assert.Equal(SubmissionChange.Failed, Report(claim, 503));
+        Assert.Equal(2 * Options.MaxAttempts, claim.Submission.Attempts);
     }
 
     [Theory]

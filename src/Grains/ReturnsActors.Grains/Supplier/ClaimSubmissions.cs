@@ -75,7 +75,7 @@ public static class ClaimSubmissions
             default:
                 var sub = c.Submission;
                 sub.Status = ClaimSubmissionStatus.Pending;
-                sub.Attempts = 0;
+                sub.RoundStart = sub.Attempts;
                 sub.NextAttemptAt = now;
                 break;
         }
@@ -148,13 +148,14 @@ public static class ClaimSubmissions
             return SubmissionChange.Failed;
         }
 
-        if (attempt >= options.MaxAttempts)
+        var inRound = attempt - sub.RoundStart;
+        if (inRound >= options.MaxAttempts)
         {
-            Fail(c, $"No success after {attempt} attempts; last: {sub.LastError}", now);
+            Fail(c, $"No success after {inRound} attempts; last: {sub.LastError}", now);
             return SubmissionChange.Failed;
         }
 
-        sub.NextAttemptAt = now + Backoff(attempt, options, outcome.RetryAfter, jitter);
+        sub.NextAttemptAt = now + Backoff(inRound, options, outcome.RetryAfter, jitter);
         return SubmissionChange.Retrying;
     }
 

@@ -77,7 +77,8 @@ public sealed class ClaimSubmissionState
     [Id(0)] public ClaimSubmissionStatus Status { get; set; }
     /// <summary>Sent as <c>Idempotency-Key</c> and <c>webhook-id</c> on every attempt, resubmissions included.</summary>
     [Id(1)] public string IdempotencyKey { get; set; } = "";
-    /// <summary>Finished attempts since the submission (or the last resubmission); the attempt under way is number Attempts + 1.</summary>
+    /// <summary>Finished attempts since the submission, resubmissions included; the attempt under way is number Attempts + 1. Numbers keep
+    /// rising across resubmissions, so a late report of an attempt of an earlier round is recognised and ignored.</summary>
     [Id(2)] public int Attempts { get; set; }
     [Id(3)] public DateTimeOffset? NextAttemptAt { get; set; }
     [Id(4)] public DateTimeOffset? LastAttemptAt { get; set; }
@@ -88,4 +89,6 @@ public sealed class ClaimSubmissionState
     [Id(8)] public int Failures { get; set; }
     /// <summary>The exceptions task of the last failure was created (retried until it is).</summary>
     [Id(9)] public bool FailureTaskCreated { get; set; }
+    /// <summary>Attempts made before the last resubmission: the attempt limit and the backoff count from here.</summary>
+    [Id(10)] public int RoundStart { get; set; }
 }
