@@ -27,7 +27,7 @@ public sealed class ClusterDeadLetterTests : IAsyncLifetime
         await using (var before = SiloProcess.Start(settings))
         {
             await before.WaitReadyAsync();
-            var http = Client(before);
+            var http = before.TenantClient("acme", AdminKey);
             var batch = string.Join("\n",
                 JsonSerializer.Serialize(IngestTests.Event("early-label", "carrier.label_created", "RMA-DL", new { carrier = "UPS", trackingNumber = "1ZDL" })),
                 "not json at all");
@@ -42,7 +42,7 @@ public sealed class ClusterDeadLetterTests : IAsyncLifetime
 
         await using var after = SiloProcess.Start(settings);
         await after.WaitReadyAsync();
-        var again = Client(after);
+        var again = after.TenantClient("acme", AdminKey);
         var listed = await again.GetFromJsonAsync<JsonElement>("/v1/dead-letters");
         Assert.Equal(2, listed.GetArrayLength());
         var letter = await again.GetFromJsonAsync<JsonElement>($"/v1/dead-letters/{deadLetterId}");
@@ -84,27 +84,11 @@ public sealed class ClusterDeadLetterTests : IAsyncLifetime
         Assert.Equal("AwaitingShipment", (await again.GetFromJsonAsync<JsonElement>("/v1/rmas/RMA-DL")).GetProperty("status").GetString());
     }
 
-    private async Task<(int ExitCode, string Output)> CliAsync(string[] arguments, int httpPort)
-    {
-        var start = new ProcessStartInfo("dotnet", [TestEnvironment.SiloAssembly, .. arguments])
+    private Task<(int ExitCode, string Output)> CliAsync(string[] arguments, int httpPort) =>
+        SiloProcess.RunCommandAsync(new Dictionary<string, string>
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["ReturnsActors__Postgres__ConnectionString"] = _database;
-        start.Environment["ReturnsActors__Bootstrap__AdminApiKey"] = AdminKey;
-        start.Environment["ReturnsActors__Http__Port"] = httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        using var process = Process.Start(start)!;
-        var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, output);
-    }
-
-    private static HttpClient Client(SiloProcess silo)
-    {
-        var http = new HttpClient { BaseAddress = silo.Http.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-        http.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
-        http.DefaultRequestHeaders.Add("X-Tenant-Id", "acme");
-        return http;
-    }
+            ["ReturnsActors__Postgres__ConnectionString"] = _database,
+            ["ReturnsActors__Bootstrap__AdminApiKey"] = AdminKey,
+            ["ReturnsActors__Http__Port"] = httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        }, arguments);
 }

@@ -96,7 +96,7 @@ public sealed class EmailNotificationTests(EmailSilo emailSilo) : IClassFixture<
     [Fact]
     public async Task EachCustomer_GetsTheirOwnMails_InTheirLanguage_FallingBackToTheBaseLanguage_ThenTheTenantsDefault()
     {
-        using var http = Client();
+        using var http = emailSilo.Silo.TenantClient(ApiRequests.NewTenantId());
         using (var bad = await http.PutAsJsonAsync("/v1/notifications/settings", new { defaultLanguage = "german!" }))
         {
             Assert.Equal(HttpStatusCode.UnprocessableEntity, bad.StatusCode);
@@ -131,7 +131,7 @@ public sealed class EmailNotificationTests(EmailSilo emailSilo) : IClassFixture<
     [Fact]
     public async Task AReturnWhoseOrderHasNoAddress_IsSkippedVisibly_AndLaterMailsStillFlow()
     {
-        using var http = Client();
+        using var http = emailSilo.Silo.TenantClient(ApiRequests.NewTenantId());
         var skippedBefore = await SkippedAsync();
         await using var sink = SmtpSink.Start(emailSilo.SmtpPort);
         await LabelledReturnAsync(http, "R-NOADDR", null, "de");
@@ -148,7 +148,7 @@ public sealed class EmailNotificationTests(EmailSilo emailSilo) : IClassFixture<
     [Fact]
     public async Task GoodsReceivedMail_IsSentOnce_AtTheFirstReceiptWithGoods()
     {
-        using var http = Client();
+        using var http = emailSilo.Silo.TenantClient(ApiRequests.NewTenantId());
         await using var sink = SmtpSink.Start(emailSilo.SmtpPort);
         await LabelledReturnAsync(http, "R-GR", "goods@example.org", "en", quantity: 2);
         foreach (var (quantity, final) in new[] { (1, false), (1, true) })
@@ -162,14 +162,6 @@ public sealed class EmailNotificationTests(EmailSilo emailSilo) : IClassFixture<
         var received = Assert.Single(sink.Store.Messages, m => (m.Subject ?? "").StartsWith("We have received your return", StringComparison.Ordinal));
         Assert.Equal("We have received your return R-GR", received.Subject);
         Assert.Equal("goods@example.org", received.To.Mailboxes.Single().Address);
-    }
-
-    private HttpClient Client()
-    {
-        var http = new HttpClient { BaseAddress = emailSilo.Silo.Http.BaseAddress };
-        http.DefaultRequestHeaders.Add("X-Api-Key", EmbeddedApiSilo.AdminKey);
-        http.DefaultRequestHeaders.Add("X-Tenant-Id", ApiRequests.NewTenantId());
-        return http;
     }
 
     private static async Task LabelledReturnAsync(HttpClient http, string rma, string? email, string language, int quantity = 1)

@@ -31,7 +31,7 @@ public sealed class PartnerSecretEncryptionTests : IAsyncLifetime
         await using (var first = SiloProcess.Start(settings))
         {
             await first.WaitReadyAsync();
-            using var http = Client(first, tenant);
+            using var http = first.TenantClient(tenant, AdminKey);
             using (var set = await http.PutAsJsonAsync("/v1/inbound/easypost/secret", new { secret = Secret }))
             {
                 Assert.Equal(HttpStatusCode.NoContent, set.StatusCode);
@@ -54,7 +54,7 @@ public sealed class PartnerSecretEncryptionTests : IAsyncLifetime
 
         await using var second = SiloProcess.Start(settings);
         await second.WaitReadyAsync();
-        using var client = Client(second, tenant);
+        using var client = second.TenantClient(tenant, AdminKey);
         await AssertVerifiedAsync(client, tenant, sample);
         using var forged = await PostAsync(client, tenant, "easypost", sample, ("X-Hmac-Signature", $"hmac-sha256-hex={HexHmac("another-secret-0123456789", sample)}"));
         Assert.Equal(HttpStatusCode.Unauthorized, forged.StatusCode);
@@ -67,13 +67,5 @@ public sealed class PartnerSecretEncryptionTests : IAsyncLifetime
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{(int)response.StatusCode} {text}");
         Assert.Equal("tracking.unknown", JsonDocument.Parse(text).RootElement.GetProperty("problem").GetProperty("code").GetString());
-    }
-
-    private static HttpClient Client(SiloProcess silo, string tenant)
-    {
-        var http = new HttpClient { BaseAddress = silo.Http.BaseAddress };
-        http.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
-        http.DefaultRequestHeaders.Add("X-Tenant-Id", tenant);
-        return http;
     }
 }

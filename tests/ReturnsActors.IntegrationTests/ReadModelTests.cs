@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Npgsql;
 using ReturnsActors.IntegrationTests.Infrastructure;
+using static ReturnsActors.IntegrationTests.Infrastructure.ApiExpectations;
 
 namespace ReturnsActors.IntegrationTests;
 
@@ -24,7 +25,7 @@ public sealed class ReadModelTests : IAsyncLifetime
         await using (var silo = SiloProcess.Start(settings))
         {
             await silo.WaitReadyAsync();
-            var http = Client(silo, "shop-a");
+            var http = silo.TenantClient("shop-a", AdminKey);
             await Ok(http.PutAsJsonAsync("/v1/orders/O-1", Order("web")));
             await Ok(http.PutAsJsonAsync("/v1/orders/O-2", Order("marketplace", customerId: "CUST-42")));
             for (var i = 1; i <= 5; i++)
@@ -63,7 +64,7 @@ public sealed class ReadModelTests : IAsyncLifetime
             Assert.Equal(["R-5", "R-4", "R-3", "R-2", "R-1"], seen);
 
             // Another tenant's list is empty.
-            Assert.Empty((await PageAsync(Client(silo, "shop-b"), "/v1/rmas")).Items);
+            Assert.Empty((await PageAsync(silo.TenantClient("shop-b", AdminKey), "/v1/rmas")).Items);
 
             var metrics = await silo.Http.GetStringAsync("/metrics");
             Assert.Contains("returnsactors_projection_lag_events", metrics);
@@ -79,7 +80,7 @@ public sealed class ReadModelTests : IAsyncLifetime
 
         await using var restarted = SiloProcess.Start(settings);
         await restarted.WaitReadyAsync();
-        var rebuilt = await EventuallyAsync(Client(restarted, "shop-a"), "/v1/rmas", page => page.Count == 5);
+        var rebuilt = await EventuallyAsync(restarted.TenantClient("shop-a", AdminKey), "/v1/rmas", page => page.Count == 5);
         Assert.Equal("WH-7", rebuilt.Single(r => r.RmaId == "R-2").Warehouse);
         Assert.Equal("Received", rebuilt.Single(r => r.RmaId == "R-2").Status);
     }
@@ -92,21 +93,6 @@ public sealed class ReadModelTests : IAsyncLifetime
         currency = "EUR",
         lines = new[] { new { orderLineId = "1", sku = "SKU-1", category = "apparel", quantity = 5, unitPrice = 10m, serialNumbers = Array.Empty<string>() } },
     };
-
-    private static HttpClient Client(SiloProcess silo, string tenant)
-    {
-        var http = new HttpClient { BaseAddress = silo.Http.BaseAddress };
-        http.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
-        http.DefaultRequestHeaders.Add("X-Tenant-Id", tenant);
-        return http;
-    }
-
-    private static async Task Ok(Task<HttpResponseMessage> call, HttpStatusCode? expected = null)
-    {
-        var response = await call;
-        var ok = expected is null ? response.IsSuccessStatusCode : response.StatusCode == expected;
-        Assert.True(ok, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-    }
 
     private static async Task<PageBody> PageAsync(HttpClient http, string path) =>
         (await http.GetFromJsonAsync<PageBody>(path))!;

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Npgsql;
 using ReturnsActors.IntegrationTests.Infrastructure;
+using static ReturnsActors.IntegrationTests.Infrastructure.ApiExpectations;
 
 namespace ReturnsActors.IntegrationTests;
 
@@ -29,7 +30,7 @@ public sealed class ReturnLifecycleTests : IAsyncLifetime
         await using (silo)
         {
             await silo.WaitReadyAsync();
-            var http = Client(silo);
+            var http = silo.TenantClient("acme", AdminKey);
             await Expect(HttpStatusCode.OK, http.PutAsJsonAsync("/v1/orders/ORD-77", new
             {
                 channel = "web",
@@ -100,7 +101,7 @@ public sealed class ReturnLifecycleTests : IAsyncLifetime
         // A new silo process reads the same return back from PostgreSQL, its chain still valid.
         await using var restarted = SiloProcess.Start(settings);
         await restarted.WaitReadyAsync();
-        var again = Client(restarted);
+        var again = restarted.TenantClient("acme", AdminKey);
         var rma = await again.GetFromJsonAsync<JsonElement>("/v1/rmas/RMA-77");
         Assert.Equal("Closed", rma.GetProperty("status").GetString());
         var verify = await again.GetFromJsonAsync<JsonElement>("/v1/rmas/RMA-77/events/verify");
@@ -147,7 +148,7 @@ public sealed class ReturnLifecycleTests : IAsyncLifetime
         await using (var first = SiloProcess.Start(settings))
         {
             await first.WaitReadyAsync();
-            using var http = Client(first);
+            using var http = first.TenantClient("acme", AdminKey);
             await Expect(HttpStatusCode.OK, http.PutAsJsonAsync("/v1/orders/ORD-W1", new
             {
                 channel = "web",
@@ -180,7 +181,7 @@ public sealed class ReturnLifecycleTests : IAsyncLifetime
 
         await using var second = SiloProcess.Start(settings);
         await second.WaitReadyAsync();
-        using (var http = Client(second))
+        using (var http = second.TenantClient("acme", AdminKey))
         {
             var verify = await http.GetFromJsonAsync<JsonElement>("/v1/rmas/RMA-W1/events/verify");
             Assert.True(verify.GetProperty("valid").GetBoolean(), verify.ToString());
@@ -248,14 +249,6 @@ public sealed class ReturnLifecycleTests : IAsyncLifetime
         return (process.ExitCode, output);
     }
 
-    private static HttpClient Client(SiloProcess silo)
-    {
-        var http = new HttpClient { BaseAddress = silo.Http.BaseAddress };
-        http.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
-        http.DefaultRequestHeaders.Add("X-Tenant-Id", "acme");
-        return http;
-    }
-
     private static HttpRequestMessage WithKey(HttpRequestMessage request)
     {
         request.Headers.Add("X-Api-Key", AdminKey);
@@ -266,17 +259,6 @@ public sealed class ReturnLifecycleTests : IAsyncLifetime
     {
         var response = await Expect(HttpStatusCode.OK, http.PostAsJsonAsync($"/v1/rmas/RMA-77/{action}", body));
         return await response.Content.ReadFromJsonAsync<JsonElement>();
-    }
-
-    private static async Task<HttpResponseMessage> Expect(HttpStatusCode expected, Task<HttpResponseMessage> call, HttpStatusCode? alternative = null)
-    {
-        var response = await call;
-        if (response.StatusCode != expected && response.StatusCode != alternative)
-        {
-            Assert.Fail($"expected {expected}, got {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-        }
-
-        return response;
     }
 
     private async Task<List<(long Seq, string Type, string PrevHash, string Hash)>> ReadEventLogAsync(string rmaId = "RMA-77")

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Npgsql;
 using ReturnsActors.IntegrationTests.Infrastructure;
+using static ReturnsActors.IntegrationTests.Infrastructure.ApiExpectations;
 
 namespace ReturnsActors.IntegrationTests;
 
@@ -229,15 +230,4 @@ public sealed class WarehouseSupplierApiTests(EmbeddedApiSilo api)
 
     private static async Task<JsonElement> Json(Task<HttpResponseMessage> response) =>
         await (await response).Content.ReadFromJsonAsync<JsonElement>();
-
-    private static async Task<HttpResponseMessage> Expect(HttpStatusCode expected, Task<HttpResponseMessage> call)
-    {
-        var response = await call;
-        if (response.StatusCode != expected)
-        {
-            Assert.Fail($"expected {expected}, got {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-        }
-
-        return response;
-    }
 }
