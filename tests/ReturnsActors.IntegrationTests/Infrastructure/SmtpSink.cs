@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using MimeKit;
 using SmtpServer;
 using SmtpServer.Protocol;
@@ -35,12 +34,7 @@ internal sealed class SmtpSink : IAsyncDisposable
         _stop.Dispose();
     }
 
-    internal static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    internal static int FreePort() => TestEnvironment.FreeTcpPort();
 
     internal sealed class AcceptingStore : MessageStore
     {

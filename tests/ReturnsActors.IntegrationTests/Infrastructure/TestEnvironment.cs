@@ -19,11 +19,37 @@ internal static class TestEnvironment
     /// <summary>The silo built in the same configuration as these tests.</summary>
     public static string SiloAssembly { get; } = FindSilo();
 
+    private static readonly HashSet<int> HandedOut = [];
+
+    /// <summary>A free loopback port for a silo or a stand-in server to bind later. Taken below the kernel's ephemeral range
+    /// (32768-60999 here): a port the kernel handed out for port 0 would be freed when this probe closes and could go to the next
+    /// outgoing connection or port-0 listener of a parallel test before the silo binds it (seen as "address already in use" when a
+    /// restarted silo took its port back). Each port is handed out once per test run.</summary>
     public static int FreeTcpPort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        lock (HandedOut)
+        {
+            for (var attempt = 0; attempt < 1000; attempt++)
+            {
+                var port = Random.Shared.Next(20000, 32000);
+                if (!HandedOut.Add(port))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    using var listener = new TcpListener(IPAddress.Loopback, port);
+                    listener.Start();
+                    return port;
+                }
+                catch (SocketException)
+                {
+                }
+            }
+        }
+
+        throw new InvalidOperationException("No free loopback port between 20000 and 32000.");
     }
 
     /// <summary>Creates an empty database for one fixture and returns its connection string.</summary>
