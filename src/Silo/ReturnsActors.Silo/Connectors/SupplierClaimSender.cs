@@ -22,15 +22,8 @@ internal sealed class SupplierClaimSender(HttpClient http, TimeProvider time, Su
             return new ClaimSendOutcome(null, null, "The supplier's claims secret cannot be decrypted (its Data Protection key is gone): rotate it.");
         }
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, delivery.Url)
-        {
-            Content = new StringContent(delivery.Body, Encoding.UTF8, "application/json"),
-        };
+        using var request = SignedRequests.Post(delivery.Url, delivery.IdempotencyKey, delivery.Body, secrets, time.GetUtcNow());
         request.Headers.TryAddWithoutValidation("Idempotency-Key", delivery.IdempotencyKey);
-        foreach (var (name, value) in StandardWebhookSigner.Sign(delivery.IdempotencyKey, time.GetUtcNow(), delivery.Body, secrets))
-        {
-            request.Headers.TryAddWithoutValidation(name, value);
-        }
 
         try
         {
@@ -38,8 +31,7 @@ internal sealed class SupplierClaimSender(HttpClient http, TimeProvider time, Su
             var status = (int)response.StatusCode;
             if (!response.IsSuccessStatusCode)
             {
-                var retryAfter = response.Headers.RetryAfter is { } r ? r.Delta ?? (r.Date - time.GetUtcNow()) : null;
-                return new ClaimSendOutcome(status, null, $"HTTP {status}", retryAfter);
+                return new ClaimSendOutcome(status, null, $"HTTP {status}", SignedRequests.RetryAfter(response, time.GetUtcNow()));
             }
 
             return new ClaimSendOutcome(status, VendorRmaNumber(await ReadBoundedAsync(response.Content, cancellationToken)), null);

@@ -26,22 +26,13 @@ internal sealed class WebhookSender(HttpClient http, TimeProvider time)
             return new WebhookSendResult(null, "The subscription's secret cannot be decrypted (its Data Protection key is gone): rotate the secret.", null);
         }
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        foreach (var (name, value) in StandardWebhookSigner.Sign(messageId, time.GetUtcNow(), body, secrets))
-        {
-            request.Headers.TryAddWithoutValidation(name, value);
-        }
+        using var request = SignedRequests.Post(url, messageId, body, secrets, time.GetUtcNow());
 
         try
         {
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             var status = (int)response.StatusCode;
-            var retryAfter = response.Headers.RetryAfter switch
-            {
-                { Delta: { } delta } => delta,
-                { Date: { } date } => date - time.GetUtcNow(),
-                _ => (TimeSpan?)null,
-            };
+            var retryAfter = SignedRequests.RetryAfter(response, time.GetUtcNow());
             var error = status switch
             {
                 >= 200 and < 300 => null,
