@@ -80,7 +80,7 @@ public static class ReturnsApi
             });
         }
 
-        services.AddAuthorizationBuilder().AddReturnsPolicies().AddRmaPolicies();
+        services.AddAuthorizationBuilder().AddReturnsPolicies().AddPermissionPolicies();
         services.AddSingleton<IAuthorizationHandler, TenantRoleHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
         services.AddReturnsRateLimits(options);

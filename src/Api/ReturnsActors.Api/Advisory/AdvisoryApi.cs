@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Routing;
 using ReturnsActors.Advisory;
 using ReturnsActors.Api.OpenApi;
 using ReturnsActors.Api.Problems;
+using ReturnsActors.Api.Auth;
 using ReturnsActors.Api.Rmas;
 using ReturnsActors.Api.Tenancy;
 using ReturnsActors.Grains;
@@ -85,16 +86,16 @@ internal static class AdvisoryApi
 {
     public static IEndpointRouteBuilder MapAdvisory(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1").WithTags("Advisory").RequireAuthorization(RmaPolicies.Read).ProducesCommandProblems()
+        var group = app.MapGroup("/v1").WithTags("Advisory").RequireAuthorization(Actions.RmasRead).ProducesCommandProblems()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         group.MapGet("/rmas/{rmaId}/recommendation", PreviewAsync).WithName("RecommendRma")
             .WithSummary("Preview an explainable recommendation (action, confidence, reasons, model version) and a case summary; records nothing");
         group.MapPost("/rmas/{rmaId}/recommendation", RecordAsync).WithName("RecordRmaRecommendation")
             .WithSummary("Recommend and record it on the audit trail; applies it when the tenant's policy allows the action above its threshold")
-            .RequireAuthorization(RmaPolicies.Decide);
+            .RequireAuthorization(Actions.RmasAdvise);
         group.MapPost("/rmas/{rmaId}/recommendation/override", OverrideAsync).WithName("OverrideRmaRecommendation")
             .WithSummary("Record that a person chose another action than the last recorded recommendation")
-            .RequireAuthorization(RmaPolicies.Decide);
+            .RequireAuthorization(Actions.RmasAdvise);
         group.MapPost("/advisory/triage", Triage).WithName("TriageReason").WithSummary("Classify a free-text return reason");
         group.MapGet("/advisory/model", Model).WithName("GetAdvisoryModel")
             .WithSummary("The advisory model this silo serves: version, how and when it was trained, hold-out metrics, last evaluation");

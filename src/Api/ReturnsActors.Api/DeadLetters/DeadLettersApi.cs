@@ -18,7 +18,7 @@ internal static class DeadLettersApi
     public static RouteGroupBuilder MapDeadLetters(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/dead-letters").WithTags("Events in")
-            .RequireAuthorization(p => p.RequireRole(Roles.PlatformAdmin, Roles.Admin, Roles.Partner));
+            .RequireAuthorization(Actions.EventsDeadLetters);
         group.MapGet("/", ListAsync).WithName("ListDeadLetters").WithSummary("Dead letters, newest first (status=pending|replayed)");
         group.MapGet("/{id}", GetAsync).WithName("GetDeadLetter").WithSummary("One dead letter with its reason, headers and raw body");
         group.MapPost("/{id}/replay", ReplayAsync).WithName("ReplayDeadLetter").WithSummary("Re-run the mapping and apply; success marks it replayed");
@@ -70,7 +70,7 @@ internal static class DeadLettersApi
             return TypedResults.NotFound();
         }
 
-        var outcome = await processor.ReplayAsync(letter, cancellationToken);
+        var outcome = await processor.ReplayAsync(letter, Permissions.For(http.User), cancellationToken);
         var now = await store.GetAsync(tenant, id, cancellationToken) ?? letter;
         if (outcome.Status is EventStatus.Applied or EventStatus.Duplicate or EventStatus.Ignored)
         {

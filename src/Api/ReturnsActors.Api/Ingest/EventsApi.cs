@@ -64,7 +64,8 @@ public static class EventsApi
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-            .RequireAuthorization(p => p.RequireRole(Roles.PlatformAdmin, Roles.Admin, Roles.Partner));
+            // Any role that may take at least one of the steps an event maps to; each event is then checked on its own.
+            .RequireAuthorization(p => p.RequireRole(Permissions.RolesForAny(Permissions.CommandActions.Values)));
         app.MapDeadLetters();
         app.MapInbound();
         return app;
@@ -106,7 +107,7 @@ public static class EventsApi
         {
             // Not even a batch: keep the whole body, answer 422 naming the dead letter.
             var results = await processor.ProcessAsync(tenant, InboundProcessor.BulkSource,
-                [new InboundItem(0, null, body, MapResult.Fail("batch.parse", error!))], contentType, Headers(http, []), cancellationToken);
+                [new InboundItem(0, null, body, MapResult.Fail("batch.parse", error!))], Permissions.For(http.User), contentType, Headers(http, []), cancellationToken);
             return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "The batch is not valid.", detail: error,
                 extensions: new Dictionary<string, object?> { ["code"] = "batch.parse", ["deadLetterId"] = results[0].DeadLetterId });
         }
@@ -131,7 +132,7 @@ public static class EventsApi
         IReadOnlyList<EventResult> outcome;
         try
         {
-            outcome = await processor.ProcessAsync(tenant, InboundProcessor.BulkSource, items, "application/cloudevents+json", Headers(http, []), cancellationToken);
+            outcome = await processor.ProcessAsync(tenant, InboundProcessor.BulkSource, items, Permissions.For(http.User), "application/cloudevents+json", Headers(http, []), cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

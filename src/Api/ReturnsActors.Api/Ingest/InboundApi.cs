@@ -35,7 +35,7 @@ internal static class InboundApi
             .AllowAnonymous();
         app.MapPut("/v1/inbound/{partner}/secret", SetSecretAsync).WithTags("Events in").WithName("SetPartnerSecret")
             .WithSummary("Set or rotate the tenant's signing secret of a partner")
-            .RequireAuthorization(p => p.RequireRole(Roles.PlatformAdmin, Roles.Admin));
+            .RequireAuthorization(Actions.PartnersSecrets);
         return app;
     }
 
@@ -103,7 +103,7 @@ internal static class InboundApi
         EventResult result;
         try
         {
-            result = (await processor.ProcessAsync(tenant, partner, [item], http.Request.ContentType, headers, cancellationToken))[0];
+            result = (await processor.ProcessAsync(tenant, partner, [item], Permissions.ForAdapter(partner), http.Request.ContentType, headers, cancellationToken))[0];
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -1,5 +1,6 @@
 using ReturnsActors.Adapters.Canonical;
 using ReturnsActors.Adapters.Inbound;
+using ReturnsActors.Api.Auth;
 using ReturnsActors.Api.DeadLetters;
 using ReturnsActors.Grains;
 using ReturnsActors.Grains.Inbound;
@@ -39,7 +40,9 @@ public sealed class InboundProcessor(IGrainFactory grains, IDeadLetterStore dead
 
     public IPartnerAdapter? Adapter(string name) => adapters.FirstOrDefault(a => a.Name == name);
 
-    public async Task<IReadOnlyList<EventResult>> ProcessAsync(string tenant, string source, IReadOnlyList<InboundItem> items,
+    /// <summary>Applies <paramref name="items"/> for <paramref name="grant"/>: an item whose commands take an action the grant
+    /// does not allow is refused on its own (403 <c>permission.denied</c>), before any of its commands is sent.</summary>
+    public async Task<IReadOnlyList<EventResult>> ProcessAsync(string tenant, string source, IReadOnlyList<InboundItem> items, Grant grant,
         string? contentType, IReadOnlyDictionary<string, string> headers, CancellationToken cancellationToken)
     {
         var results = new EventResult[items.Count];
@@ -54,6 +57,10 @@ public sealed class InboundProcessor(IGrainFactory grains, IDeadLetterStore dead
             else if (item.Map.Commands.Count == 0)
             {
                 results[item.Index] = new EventResult(item.Index, item.EventId, EventStatus.Ignored);
+            }
+            else if (Denied(item.Map, grant) is { } denied)
+            {
+                results[item.Index] = new EventResult(item.Index, item.EventId, EventStatus.Rejected, denied);
             }
             else if (item.EventId is not null && !seen.Add(item.EventId))
             {
@@ -86,10 +93,18 @@ public sealed class InboundProcessor(IGrainFactory grains, IDeadLetterStore dead
         return results;
     }
 
-    /// <summary>Re-runs the mapping and apply of a dead letter; success marks it replayed.</summary>
-    public async Task<ApplyOutcome> ReplayAsync(DeadLetter letter, CancellationToken cancellationToken)
+    /// <summary>Re-runs the mapping and apply of a dead letter; success marks it replayed. The commands may take only the
+    /// actions both the replaying caller (<paramref name="replayer"/>) and the payload's source (a partner adapter) may take;
+    /// a refusal leaves the letter pending.</summary>
+    public async Task<ApplyOutcome> ReplayAsync(DeadLetter letter, Grant replayer, CancellationToken cancellationToken)
     {
         var map = Remap(letter);
+        var grant = letter.Source == BulkSource ? replayer : replayer.Within(Permissions.ForAdapter(letter.Source));
+        if (!map.Failed && Denied(map, grant) is { } denied)
+        {
+            return new ApplyOutcome(EventStatus.Rejected, denied);
+        }
+
         var outcome = map.Failed
             ? new ApplyOutcome(EventStatus.DeadLettered, new EventProblem(422, map.ErrorCode!, map.Error!), Failed: true)
             : map.Commands.Count == 0
@@ -99,6 +114,11 @@ public sealed class InboundProcessor(IGrainFactory grains, IDeadLetterStore dead
         await deadLetters.RecordReplayAsync(letter.TenantId, letter.Id, succeeded, succeeded ? null : outcome.Problem?.Detail, time.GetUtcNow(), cancellationToken);
         return outcome;
     }
+
+    private static EventProblem? Denied(MapResult map, Grant grant) =>
+        grant.Check(map.Commands.Select(c => Permissions.ActionOf(c.Command))) is { } denied
+            ? new EventProblem(403, PermissionDenied.Code, denied.Detail + " Nothing was changed.")
+            : null;
 
     private MapResult Remap(DeadLetter letter)
     {

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using ReturnsActors.Api.Problems;
+using ReturnsActors.Api.Auth;
 using ReturnsActors.Api.Rmas;
 using ReturnsActors.Api.Tenancy;
 using ReturnsActors.Grains.Kpis;
@@ -18,7 +19,7 @@ internal static class KpisApi
     public static RouteHandlerBuilder MapKpis(this IEndpointRouteBuilder app) =>
         app.MapGet("/v1/kpis", GetAsync).WithTags("KPIs").WithName("GetKpis")
             .WithSummary("Cycle time, refund SLA, first-pass inspection, exceptions, aging and SLA breaches of the tenant over [from, to)")
-            .RequireAuthorization(RmaPolicies.Read);
+            .RequireAuthorization(Actions.RmasRead);
 
     private static async Task<Results<Ok<KpiReport>, ProblemHttpResult>> GetAsync(HttpContext http, KpiService kpis, TimeProvider time,
         CancellationToken cancellationToken, DateTimeOffset? from = null, DateTimeOffset? to = null, string? groupBy = null)

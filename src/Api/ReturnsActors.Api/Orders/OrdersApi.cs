@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using ReturnsActors.Api.OpenApi;
 using ReturnsActors.Api.Problems;
+using ReturnsActors.Api.Auth;
 using ReturnsActors.Api.Rmas;
 using ReturnsActors.Api.Tenancy;
 using ReturnsActors.Grains;
@@ -33,9 +34,9 @@ internal static class OrdersApi
 {
     public static RouteGroupBuilder MapOrders(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/orders").WithTags("Orders").RequireAuthorization(RmaPolicies.Orders).ProducesCommandProblems();
+        var group = app.MapGroup("/v1/orders").WithTags("Orders").RequireAuthorization(Actions.OrdersWrite).ProducesCommandProblems();
         group.MapPut("/{orderId}", PutAsync).WithName("PutOrder").WithSummary("Load or replace an order in the catalog");
-        group.MapGet("/{orderId}", GetAsync).WithName("GetOrder").WithSummary("Read an order from the catalog").RequireAuthorization(RmaPolicies.Read);
+        group.MapGet("/{orderId}", GetAsync).WithName("GetOrder").WithSummary("Read an order from the catalog").RequireAuthorization(Actions.RmasRead);
         return group;
     }
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using ReturnsActors.Api.OpenApi;
 using ReturnsActors.Api.Problems;
+using ReturnsActors.Api.Auth;
 using ReturnsActors.Api.Rmas;
 using ReturnsActors.Api.Tenancy;
 using ReturnsActors.Grains;
@@ -25,15 +26,15 @@ internal static class PoliciesApi
 {
     public static RouteGroupBuilder MapPolicies(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/policies").WithTags("Policies").RequireAuthorization(RmaPolicies.Read).ProducesCommandProblems();
+        var group = app.MapGroup("/v1/policies").WithTags("Policies").RequireAuthorization(Actions.RmasRead).ProducesCommandProblems();
         group.MapGet("/", ListAsync).WithName("ListPolicyVersions").WithSummary("Published versions");
         group.MapGet("/effective", EffectiveAsync).WithName("GetEffectivePolicy").WithSummary("The version in force at a time (default: now)");
         group.MapGet("/versions/{version:int}", VersionAsync).WithName("GetPolicyVersion").WithSummary("One published version");
         group.MapGet("/draft", DraftAsync).WithName("GetPolicyDraft").WithSummary("The current draft");
-        group.MapPut("/draft", SaveDraftAsync).WithName("SavePolicyDraft").WithSummary("Save the draft (validated)").RequireAuthorization(RmaPolicies.PolicyAdmin);
+        group.MapPut("/draft", SaveDraftAsync).WithName("SavePolicyDraft").WithSummary("Save the draft (validated)").RequireAuthorization(Actions.PoliciesAdmin);
         group.MapPost("/validate", Validate).WithName("ValidatePolicy").WithSummary("Validate a policy document without saving it");
-        group.MapPost("/draft/dry-run", DryRunAsync).WithName("DryRunPolicyDraft").WithSummary("Which decisions the draft would change").RequireAuthorization(RmaPolicies.PolicyAdmin);
-        group.MapPost("/draft/publish", PublishAsync).WithName("PublishPolicyDraft").WithSummary("Publish the draft as the next immutable version").RequireAuthorization(RmaPolicies.PolicyAdmin);
+        group.MapPost("/draft/dry-run", DryRunAsync).WithName("DryRunPolicyDraft").WithSummary("Which decisions the draft would change").RequireAuthorization(Actions.PoliciesAdmin);
+        group.MapPost("/draft/publish", PublishAsync).WithName("PublishPolicyDraft").WithSummary("Publish the draft as the next immutable version").RequireAuthorization(Actions.PoliciesAdmin);
         return group;
     }
 

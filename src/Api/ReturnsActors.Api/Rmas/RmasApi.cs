@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using ReturnsActors.Api.Auth;
 using ReturnsActors.Api.OpenApi;
 using ReturnsActors.Api.Problems;
 using ReturnsActors.Api.Tenancy;
@@ -15,41 +16,48 @@ internal static class RmasApi
 {
     public static RouteGroupBuilder MapRmas(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/rmas").WithTags("Returns").RequireAuthorization(RmaPolicies.Read).ProducesCommandProblems();
+        var group = app.MapGroup("/v1/rmas").WithTags("Returns").RequireAuthorization(Actions.RmasRead).ProducesCommandProblems();
 
         group.MapPost("/", CreateAsync).WithName("CreateRma").WithSummary("Open a return (eligibility is checked against the order)")
-            .RequireAuthorization(RmaPolicies.Create);
+            .RequireAuthorization(Actions.RmasCreate);
         group.MapGet("/", ListAsync).WithName("ListRmas")
             .WithSummary("List and search returns (read model; newest first, cursor paging)");
         group.MapGet("/{rmaId}", GetAsync).WithName("GetRma").WithSummary("Read a return");
         group.MapGet("/{rmaId}/events", EventsAsync).WithName("GetRmaEvents").WithSummary("The hash-chained audit trail of a return");
         group.MapGet("/{rmaId}/events/verify", VerifyAsync).WithName("VerifyRmaEvents").WithSummary("Recompute the audit chain");
 
-        Action(group, "approve", RmaPolicies.Decide, (NoteRequest r, string id, string actor) => (g => g.ApproveAsync(new ApproveRma(id, actor, r.Note))));
-        Action(group, "decline", RmaPolicies.Decide, (ReasonRequest r, string id, string actor) => (g => g.DeclineAsync(new DeclineRma(id, actor, r.Reason ?? ""))));
-        Action(group, "flag", RmaPolicies.Decide, (ReasonRequest r, string id, string actor) => (g => g.FlagForReviewAsync(new FlagRmaForReview(id, actor, r.Reason ?? ""))));
-        Action(group, "cancel", RmaPolicies.Decide, (CancelRequest r, string id, string actor) => (g => g.CancelAsync(new CancelRma(id, actor, r.By, r.Reason))));
-        Action(group, "hold", RmaPolicies.Decide, (ReasonRequest r, string id, string actor) => (g => g.PlaceHoldAsync(new PlaceRmaHold(id, actor, r.Reason ?? ""))));
-        Action(group, "release-hold", RmaPolicies.Decide, (NoteRequest r, string id, string actor) => (g => g.ReleaseHoldAsync(new ReleaseRmaHold(id, actor, r.Note))));
-        Action(group, "label", RmaPolicies.Logistics, (LabelRequest r, string id, string actor) => (g => g.RecordLabelAsync(new RecordLabel(id, actor, r.Carrier ?? "", r.TrackingNumber ?? "", r.LabelUrl))));
-        Action(group, "carrier-events", RmaPolicies.Logistics, (CarrierEventRequest r, string id, string actor) => (g => g.RecordCarrierEventAsync(new RecordCarrierEvent(id, actor, r.Kind, r.OccurredAt))));
-        Action(group, "receive", RmaPolicies.Warehouse, (ReceiptRequest r, string id, string actor) => (g => g.RecordReceiptAsync(new RecordReceipt(id, actor, r.Lines ?? [], r.Final, r.Warehouse))));
-        Action(group, "inspect", RmaPolicies.Warehouse, (InspectionRequest r, string id, string actor) => (g => g.RecordInspectionAsync(new RecordInspection(id, actor, r.Lines ?? []))));
-        Action(group, "disposition", RmaPolicies.Warehouse, (DispositionRequest r, string id, string actor) => (g => g.DispositionAsync(new DispositionRma(id, actor, r.Lines))));
-        Action(group, "settle", RmaPolicies.Finance, (SettleRequest r, string id, string actor) => (g => g.SettleAsync(new SettleRma(id, actor, r.Kind))));
-        Action(group, "confirm-settlement", RmaPolicies.Finance, (ConfirmSettlementRequest r, string id, string actor) => (g => g.ConfirmSettlementAsync(new ConfirmSettlement(id, actor, r.Reference ?? ""))));
-        Action(group, "resolve-without-return", RmaPolicies.Decide, (ResolveWithoutReturnRequest r, string id, string actor) => (g => g.ResolveWithoutReturnAsync(new ResolveWithoutReturn(id, actor, r.Kind, r.Reason ?? ""))));
-        Action(group, "expire", RmaPolicies.Decide, (NoteRequest _, string id, string actor) => (g => g.ExpireAsync(new ExpireRma(id, actor))));
-        Action(group, "close", RmaPolicies.Decide, (NoteRequest _, string id, string actor) => (g => g.CloseAsync(new CloseRma(id, actor))));
-        Action(group, "reopen", RmaPolicies.Decide, (ReasonRequest r, string id, string actor) => (g => g.ReopenAsync(new ReopenRma(id, actor, r.Reason ?? ""))));
-        Action(group, "notes", RmaPolicies.Decide, (TextRequest r, string id, string actor) => (g => g.AddNoteAsync(new AddRmaNote(id, actor, r.Text ?? ""))));
+        Action(group, "approve", (NoteRequest r, string id, string actor) => (g => g.ApproveAsync(new ApproveRma(id, actor, r.Note))));
+        Action(group, "decline", (ReasonRequest r, string id, string actor) => (g => g.DeclineAsync(new DeclineRma(id, actor, r.Reason ?? ""))));
+        Action(group, "flag", (ReasonRequest r, string id, string actor) => (g => g.FlagForReviewAsync(new FlagRmaForReview(id, actor, r.Reason ?? ""))));
+        Action(group, "cancel", (CancelRequest r, string id, string actor) => (g => g.CancelAsync(new CancelRma(id, actor, r.By, r.Reason))));
+        Action(group, "hold", (ReasonRequest r, string id, string actor) => (g => g.PlaceHoldAsync(new PlaceRmaHold(id, actor, r.Reason ?? ""))));
+        Action(group, "release-hold", (NoteRequest r, string id, string actor) => (g => g.ReleaseHoldAsync(new ReleaseRmaHold(id, actor, r.Note))));
+        Action(group, "label", (LabelRequest r, string id, string actor) => (g => g.RecordLabelAsync(new RecordLabel(id, actor, r.Carrier ?? "", r.TrackingNumber ?? "", r.LabelUrl))));
+        Action(group, "carrier-events", (CarrierEventRequest r, string id, string actor) => (g => g.RecordCarrierEventAsync(new RecordCarrierEvent(id, actor, r.Kind, r.OccurredAt))));
+        Action(group, "receive", (ReceiptRequest r, string id, string actor) => (g => g.RecordReceiptAsync(new RecordReceipt(id, actor, r.Lines ?? [], r.Final, r.Warehouse))));
+        Action(group, "inspect", (InspectionRequest r, string id, string actor) => (g => g.RecordInspectionAsync(new RecordInspection(id, actor, r.Lines ?? []))));
+        Action(group, "disposition", (DispositionRequest r, string id, string actor) => (g => g.DispositionAsync(new DispositionRma(id, actor, r.Lines))));
+        Action(group, "settle", (SettleRequest r, string id, string actor) => (g => g.SettleAsync(new SettleRma(id, actor, r.Kind))));
+        Action(group, "confirm-settlement", (ConfirmSettlementRequest r, string id, string actor) => (g => g.ConfirmSettlementAsync(new ConfirmSettlement(id, actor, r.Reference ?? ""))));
+        Action(group, "resolve-without-return", (ResolveWithoutReturnRequest r, string id, string actor) => (g => g.ResolveWithoutReturnAsync(new ResolveWithoutReturn(id, actor, r.Kind, r.Reason ?? ""))));
+        Action(group, "expire", (NoteRequest _, string id, string actor) => (g => g.ExpireAsync(new ExpireRma(id, actor))));
+        Action(group, "close", (NoteRequest _, string id, string actor) => (g => g.CloseAsync(new CloseRma(id, actor))));
+        Action(group, "reopen", (ReasonRequest r, string id, string actor) => (g => g.ReopenAsync(new ReopenRma(id, actor, r.Reason ?? ""))));
+        Action(group, "notes", (TextRequest r, string id, string actor) => (g => g.AddNoteAsync(new AddRmaNote(id, actor, r.Text ?? ""))));
         return group;
     }
 
     /// <summary>One <c>POST /v1/rmas/{rmaId}/{action}</c>: the command id is the Idempotency-Key when given.</summary>
-    private static void Action<TRequest>(RouteGroupBuilder group, string action, string policy,
+    private static void Action<TRequest>(RouteGroupBuilder group, string action,
         Func<TRequest, string, string, Func<IRmaGrain, Task<RmaResult>>> command)
     {
+        // The route's action names its row of the permission table, the same row its command takes on /v1/events.
+        var policy = $"rmas:{action}";
+        if (!Permissions.Table.ContainsKey(policy))
+        {
+            throw new InvalidOperationException($"The permission table has no action '{policy}'.");
+        }
+
         group.MapPost($"/{{rmaId}}/{action}", async Task<Results<Ok<RmaView>, NotFound, ProblemHttpResult>> (
                 string rmaId, TRequest request, HttpContext http, IGrainFactory grains) =>
             {

@@ -6,6 +6,7 @@ using ReturnsActors.Adapters.Outbound;
 using ReturnsActors.Api.Security;
 using ReturnsActors.Api.Idempotency;
 using ReturnsActors.Api.Problems;
+using ReturnsActors.Api.Auth;
 using ReturnsActors.Api.Rmas;
 using ReturnsActors.Api.Tenancy;
 using ReturnsActors.Api.Webhooks;
@@ -35,13 +36,13 @@ internal static class SuppliersApi
 
     public static RouteGroupBuilder MapSuppliers(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/suppliers").WithTags("Suppliers").RequireAuthorization(RmaPolicies.Read);
+        var group = app.MapGroup("/v1/suppliers").WithTags("Suppliers").RequireAuthorization(Actions.RmasRead);
         group.MapGet("/", ListAsync).WithName("ListSuppliers").WithSummary("The tenant's registered suppliers with their recovery figures");
         group.MapPut("/{supplierId}", PutAsync).WithName("PutSupplier").WithSummary("Register a supplier or update its allowance cap, consolidation window and acknowledgement SLA")
-            .RequireAuthorization(RmaPolicies.SupplierAdmin);
+            .RequireAuthorization(Actions.SuppliersAdmin);
         group.MapPost("/{supplierId}/rotate-claims-secret", RotateAsync).WithName("RotateSupplierClaimsSecret")
             .WithSummary("A new claims signing secret, shown once; the previous one keeps signing for Webhooks:RotationOverlapHours")
-            .RequireAuthorization(RmaPolicies.SupplierAdmin);
+            .RequireAuthorization(Actions.SuppliersAdmin);
         group.MapGet("/{supplierId}", GetAsync).WithName("GetSupplier").WithSummary("A supplier with claimed, credited and outstanding value, recovery rate and claim aging");
         group.MapGet("/{supplierId}/claims", ClaimsAsync).WithName("ListVendorClaims").WithSummary("The supplier's vendor claims, newest first, optionally by status");
         group.MapGet("/{supplierId}/claims/{claimId}", ClaimAsync).WithName("GetVendorClaim").WithSummary("One vendor claim");
@@ -49,7 +50,7 @@ internal static class SuppliersApi
         {
             group.MapPost($"/{{supplierId}}/claims/{{claimId}}/{action}", (string supplierId, string claimId, ClaimActionRequest? request, HttpContext http, IGrainFactory grains) =>
                     ActAsync(supplierId, claimId, action, request, http, grains))
-                .WithName($"VendorClaim_{action}").WithSummary($"{action} a vendor claim").RequireAuthorization(RmaPolicies.Claims);
+                .WithName($"VendorClaim_{action}").WithSummary($"{action} a vendor claim").RequireAuthorization(Actions.ClaimsWrite);
         }
 
         return group;

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using ReturnsActors.Api.OpenApi;
 using ReturnsActors.Api.Problems;
+using ReturnsActors.Api.Auth;
 using ReturnsActors.Api.Rmas;
 using ReturnsActors.Api.Tenancy;
 using ReturnsActors.Grains;
@@ -25,22 +26,21 @@ internal static class TasksApi
 {
     public static RouteGroupBuilder MapTasks(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/tasks/{queue}").WithTags("Tasks").RequireAuthorization(RmaPolicies.Read).ProducesCommandProblems();
+        var group = app.MapGroup("/v1/tasks/{queue}").WithTags("Tasks").RequireAuthorization(Actions.RmasRead).ProducesCommandProblems();
         group.MapGet("/", ListAsync).WithName("ListTasks").WithSummary("Tasks of a queue, optionally by status");
         group.MapGet("/stats", StatsAsync).WithName("TaskQueueStats").WithSummary("Depth and oldest age of a queue");
         group.MapGet("/{taskId}", GetAsync).WithName("GetTask").WithSummary("One task");
         group.MapPost("/{taskId}/claim", (string queue, string taskId, ClaimTaskRequest r, HttpContext http, IGrainFactory g) =>
             Act(http, g, queue, (q, actor) => q.ClaimAsync(taskId, string.IsNullOrWhiteSpace(r.Assignee) ? actor : r.Assignee)))
-            .WithName("ClaimTask").WithSummary("Take a task").RequireAuthorization(RmaPolicies.Work);
+            .WithName("ClaimTask").WithSummary("Take a task").RequireAuthorization(Actions.TasksWork);
         group.MapPost("/{taskId}/assign", (string queue, string taskId, AssignTaskRequest r, HttpContext http, IGrainFactory g) =>
             Act(http, g, queue, (q, actor) => q.AssignAsync(taskId, r.Assignee ?? "", actor)))
-            .WithName("AssignTask").WithSummary("Reassign a task").RequireAuthorization(RmaPolicies.Work);
-        group.MapPost("/{taskId}/complete", (string queue, string taskId, CompleteTaskRequest r, HttpContext http, IGrainFactory g) =>
-            Act(http, g, queue, (q, actor) => q.CompleteAsync(taskId, r.Outcome ?? "", actor, r.Note)))
-            .WithName("CompleteTask").WithSummary("Complete a task with its decision; the return resumes from it").RequireAuthorization(RmaPolicies.Work);
+            .WithName("AssignTask").WithSummary("Reassign a task").RequireAuthorization(Actions.TasksWork);
+        group.MapPost("/{taskId}/complete", CompleteAsync)
+            .WithName("CompleteTask").WithSummary("Complete a task with its decision; the return resumes from it").RequireAuthorization(Actions.TasksWork);
         group.MapPost("/{taskId}/escalate", (string queue, string taskId, EscalateTaskRequest r, HttpContext http, IGrainFactory g) =>
             Act(http, g, queue, (q, actor) => q.EscalateAsync(taskId, actor, r.Reason ?? "", r.ToQueue)))
-            .WithName("EscalateTask").WithSummary("Escalate a task to another queue").RequireAuthorization(RmaPolicies.Work);
+            .WithName("EscalateTask").WithSummary("Escalate a task to another queue").RequireAuthorization(Actions.TasksWork);
         return group;
     }
 
@@ -66,6 +66,21 @@ internal static class TasksApi
         }
 
         return await q.GetAsync(taskId) is { } task ? TypedResults.Ok(task) : TypedResults.NotFound();
+    }
+
+    /// <summary>Completing a task takes the return steps its outcome names (approve, decline, a disposition, a settlement):
+    /// the caller needs the permission of each, as if it took them on the return itself.</summary>
+    private static async Task<Results<Ok<HumanTaskView>, ProblemHttpResult>> CompleteAsync(
+        string queue, string taskId, CompleteTaskRequest r, HttpContext http, IGrainFactory grains)
+    {
+        if (Queue(http, grains, queue) is { } q && await q.GetAsync(taskId) is { } task
+            && Permissions.For(http.User).Check(Permissions.TaskCompletionActions(task.Kind, r.Outcome ?? "")) is { } denied)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden.", detail: denied.Detail,
+                extensions: new Dictionary<string, object?> { ["code"] = PermissionDenied.Code, ["action"] = denied.Action });
+        }
+
+        return await Act(http, grains, queue, (q, actor) => q.CompleteAsync(taskId, r.Outcome ?? "", actor, r.Note));
     }
 
     private static async Task<Results<Ok<HumanTaskView>, ProblemHttpResult>> Act(

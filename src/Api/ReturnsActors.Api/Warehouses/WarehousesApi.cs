@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using ReturnsActors.Api.Problems;
+using ReturnsActors.Api.Auth;
 using ReturnsActors.Api.Rmas;
 using ReturnsActors.Api.Tenancy;
 using ReturnsActors.Grains;
@@ -32,13 +33,13 @@ internal static class WarehousesApi
 {
     public static RouteGroupBuilder MapWarehouses(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/warehouses").WithTags("Warehouses").RequireAuthorization(RmaPolicies.Read);
+        var group = app.MapGroup("/v1/warehouses").WithTags("Warehouses").RequireAuthorization(Actions.RmasRead);
         group.MapGet("/", ListAsync).WithName("ListWarehouses").WithSummary("The tenant's warehouses with their figures");
         group.MapPut("/{warehouseId}", PutAsync).WithName("PutWarehouse").WithSummary("Register a warehouse or update its capabilities and capacity")
-            .RequireAuthorization(RmaPolicies.WarehouseAdmin);
+            .RequireAuthorization(Actions.WarehousesAdmin);
         group.MapGet("/{warehouseId}", GetAsync).WithName("GetWarehouse").WithSummary("A warehouse with expected inbound, backlog, first-pass outcomes and throughput");
         group.MapPost("/{warehouseId}/rebalance", RebalanceAsync).WithName("RebalanceWarehouse")
-            .WithSummary("Reroute expected (not yet received) returns of an over-capacity warehouse to others").RequireAuthorization(RmaPolicies.WarehouseAdmin);
+            .WithSummary("Reroute expected (not yet received) returns of an over-capacity warehouse to others").RequireAuthorization(Actions.WarehousesAdmin);
         return group;
     }
 

@@ -210,7 +210,7 @@ internal static partial class WebhooksApi
 
     /// <summary>A group of the tenant admin's "Events out" endpoints (webhooks, connectors, notification templates).</summary>
     internal static RouteGroupBuilder MapEventsOutGroup(this IEndpointRouteBuilder app, string prefix) =>
-        app.MapGroup(prefix).WithTags("Events out").RequireAuthorization(p => p.RequireRole(Roles.PlatformAdmin, Roles.Admin)).ProducesCommandProblems();
+        app.MapGroup(prefix).WithTags("Events out").RequireAuthorization(Actions.WebhooksAdmin).ProducesCommandProblems();
 
     /// <summary>A replay goes to an active subscription only: a disabled one is enabled first (409 says so); 404 when there is none.</summary>
     private static async Task<ProblemHttpResult?> ActiveOrProblemAsync(IWebhookSubscriptionStore store, string tenant, string id,

@@ -1,0 +1,212 @@
+using System.Collections.Frozen;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authorization;
+using ReturnsActors.Grains.Rma;
+using ReturnsActors.Grains.Tasks;
+
+namespace ReturnsActors.Api.Auth;
+
+/// <summary>The actions a caller can take on a tenant's data, one stable name each. The name is also the authorization
+/// policy of the REST endpoints that take the action.</summary>
+public static class Actions
+{
+    public const string RmasRead = "rmas:read";
+    public const string RmasCreate = "rmas:create";
+    public const string RmasApprove = "rmas:approve";
+    public const string RmasDecline = "rmas:decline";
+    public const string RmasFlag = "rmas:flag";
+    public const string RmasCancel = "rmas:cancel";
+    public const string RmasHold = "rmas:hold";
+    public const string RmasReleaseHold = "rmas:release-hold";
+    public const string RmasLabel = "rmas:label";
+    public const string RmasCarrierEvents = "rmas:carrier-events";
+    public const string RmasReceive = "rmas:receive";
+    public const string RmasInspect = "rmas:inspect";
+    public const string RmasDisposition = "rmas:disposition";
+    public const string RmasSettle = "rmas:settle";
+    public const string RmasConfirmSettlement = "rmas:confirm-settlement";
+    public const string RmasResolveWithoutReturn = "rmas:resolve-without-return";
+    public const string RmasExpire = "rmas:expire";
+    public const string RmasClose = "rmas:close";
+    public const string RmasReopen = "rmas:reopen";
+    public const string RmasNotes = "rmas:notes";
+    public const string RmasAdvise = "rmas:advise";
+    public const string OrdersWrite = "orders:write";
+    public const string TasksWork = "tasks:work";
+    public const string PoliciesAdmin = "policies:admin";
+    public const string WarehousesAdmin = "warehouses:admin";
+    public const string SuppliersAdmin = "suppliers:admin";
+    public const string ClaimsWrite = "claims:write";
+    public const string EventsDeadLetters = "events:dead-letters";
+    public const string PartnersSecrets = "partners:secrets";
+    public const string WebhooksAdmin = "webhooks:admin";
+}
+
+/// <summary>Who may take which action: the one permission table every entry point enforces (REST endpoints by policy, each
+/// CloudEvent on <c>/v1/events</c> and each partner-adapter payload on <c>/v1/inbound/*</c> by the command it maps to, task
+/// completion by the return steps its outcome takes, dead-letter replays by both the replaying caller and the payload's
+/// source). A platform admin may take every action. Partner adapters authenticate by signature, not by role, so each one is a
+/// principal of its own (<c>adapter:{name}</c>) with only the steps its system reports.</summary>
+public static class Permissions
+{
+    private const string Admin = Roles.Admin, Cs = Roles.CustomerService, Wh = Roles.Warehouse, Fin = Roles.Finance, Partner = Roles.Partner;
+
+    /// <summary>The principal of a partner adapter in <see cref="Table"/>.</summary>
+    public static string AdapterPrincipal(string adapterName) => $"adapter:{adapterName}";
+
+    private static readonly string[] _carriers = [AdapterPrincipal("carrier"), AdapterPrincipal("easypost"), AdapterPrincipal("shippo")];
+
+    /// <summary>Action → the roles (and adapter principals) that may take it.</summary>
+    public static FrozenDictionary<string, FrozenSet<string>> Table { get; } = new Dictionary<string, string[]>
+    {
+        [Actions.RmasRead] = [Admin, Cs, Wh, Fin, Partner, Roles.Viewer],
+        [Actions.RmasCreate] = [Admin, Cs, Partner, AdapterPrincipal("shopify")],
+        [Actions.RmasApprove] = [Admin, Cs, AdapterPrincipal("shopify")],
+        [Actions.RmasDecline] = [Admin, Cs],
+        [Actions.RmasFlag] = [Admin, Cs],
+        [Actions.RmasCancel] = [Admin, Cs],
+        [Actions.RmasHold] = [Admin, Cs],
+        [Actions.RmasReleaseHold] = [Admin, Cs],
+        [Actions.RmasLabel] = [Admin, Partner, Wh, .. _carriers],
+        [Actions.RmasCarrierEvents] = [Admin, Partner, Wh, .. _carriers],
+        [Actions.RmasReceive] = [Admin, Wh, AdapterPrincipal("wms")],
+        [Actions.RmasInspect] = [Admin, Wh, AdapterPrincipal("wms")],
+        [Actions.RmasDisposition] = [Admin, Wh],
+        [Actions.RmasSettle] = [Admin, Fin],
+        [Actions.RmasConfirmSettlement] = [Admin, Fin, AdapterPrincipal("erp")],
+        [Actions.RmasResolveWithoutReturn] = [Admin, Cs],
+        [Actions.RmasExpire] = [Admin, Cs],
+        [Actions.RmasClose] = [Admin, Cs],
+        [Actions.RmasReopen] = [Admin, Cs],
+        [Actions.RmasNotes] = [Admin, Cs],
+        [Actions.RmasAdvise] = [Admin, Cs],
+        [Actions.OrdersWrite] = [Admin, Partner],
+        [Actions.TasksWork] = [Admin, Cs, Wh, Fin],
+        [Actions.PoliciesAdmin] = [Admin],
+        [Actions.WarehousesAdmin] = [Admin, Wh],
+        [Actions.SuppliersAdmin] = [Admin, Fin],
+        [Actions.ClaimsWrite] = [Admin, Fin, Wh],
+        [Actions.EventsDeadLetters] = [Admin, Partner],
+        [Actions.PartnersSecrets] = [Admin],
+        [Actions.WebhooksAdmin] = [Admin],
+    }.ToFrozenDictionary(e => e.Key, e => e.Value.ToFrozenSet(StringComparer.Ordinal), StringComparer.Ordinal);
+
+    /// <summary>The action a return command takes; every command a caller can send is listed (an unlisted one is refused).</summary>
+    public static FrozenDictionary<Type, string> CommandActions { get; } = new Dictionary<Type, string>
+    {
+        [typeof(CreateRma)] = Actions.RmasCreate,
+        [typeof(ApproveRma)] = Actions.RmasApprove,
+        [typeof(DeclineRma)] = Actions.RmasDecline,
+        [typeof(FlagRmaForReview)] = Actions.RmasFlag,
+        [typeof(CancelRma)] = Actions.RmasCancel,
+        [typeof(PlaceRmaHold)] = Actions.RmasHold,
+        [typeof(ReleaseRmaHold)] = Actions.RmasReleaseHold,
+        [typeof(RecordLabel)] = Actions.RmasLabel,
+        [typeof(RecordCarrierEvent)] = Actions.RmasCarrierEvents,
+        [typeof(RecordReceipt)] = Actions.RmasReceive,
+        [typeof(RecordInspection)] = Actions.RmasInspect,
+        [typeof(DispositionRma)] = Actions.RmasDisposition,
+        [typeof(SettleRma)] = Actions.RmasSettle,
+        [typeof(ConfirmSettlement)] = Actions.RmasConfirmSettlement,
+        [typeof(ResolveWithoutReturn)] = Actions.RmasResolveWithoutReturn,
+        [typeof(ExpireRma)] = Actions.RmasExpire,
+        [typeof(CloseRma)] = Actions.RmasClose,
+        [typeof(ReopenRma)] = Actions.RmasReopen,
+        [typeof(AddRmaNote)] = Actions.RmasNotes,
+    }.ToFrozenDictionary();
+
+    /// <summary>The action of a command, or null for a command no caller may send from outside.</summary>
+    public static string? ActionOf(object command) => CommandActions.GetValueOrDefault(command.GetType());
+
+    /// <summary>The roles that may take any of <paramref name="actions"/> (for an endpoint whose payloads name the action).</summary>
+    public static string[] RolesForAny(IEnumerable<string> actions) =>
+        [Roles.PlatformAdmin, .. actions.SelectMany(a => Table[a]).Where(Roles.TenantRoles.Contains).Distinct().Order(StringComparer.Ordinal)];
+
+    /// <summary>What the caller of a request may do.</summary>
+    public static Grant For(ClaimsPrincipal user)
+    {
+        if (user.IsPlatformAdmin())
+        {
+            return Grant.All(Roles.PlatformAdmin);
+        }
+
+        var roles = Roles.TenantRoles.Where(user.IsInRole).ToArray();
+        return Grant.Of(roles.Length == 0 ? "no role" : string.Join(", ", roles), roles);
+    }
+
+    /// <summary>What a partner adapter's payloads may do.</summary>
+    public static Grant ForAdapter(string adapterName) => Grant.Of(AdapterPrincipal(adapterName), [AdapterPrincipal(adapterName)]);
+
+    /// <summary>The return steps completing a task of <paramref name="kind"/> with <paramref name="outcome"/> takes (see
+    /// <c>TaskQueueGrain.CompleteAsync</c>); the caller needs every one of them.</summary>
+    public static IReadOnlyList<string> TaskCompletionActions(string kind, string outcome) =>
+        (kind, outcome.Trim().ToLowerInvariant()) switch
+        {
+            (_, "dismiss") => [],
+            (TaskQueues.KindFraud, "approve") => [Actions.RmasApprove, Actions.RmasReleaseHold],
+            (TaskQueues.KindReview, "approve") => [Actions.RmasApprove],
+            (TaskQueues.KindReview or TaskQueues.KindFraud, "decline") => [Actions.RmasDecline],
+            (TaskQueues.KindQualityReview, _) => [Actions.RmasDisposition],
+            (TaskQueues.KindReplacementOutOfStock, _) => [Actions.RmasSettle, Actions.RmasReleaseHold],
+            _ => [],
+        };
+
+    /// <summary>One authorization policy per action, named by the action.</summary>
+    internal static AuthorizationBuilder AddPermissionPolicies(this AuthorizationBuilder builder)
+    {
+        foreach (var (action, principals) in Table)
+        {
+            builder.AddPolicy(action, p => p.RequireRole([Roles.PlatformAdmin, .. principals.Where(Roles.TenantRoles.Contains)]));
+        }
+
+        return builder;
+    }
+}
+
+/// <summary>The actions one principal may take. <see cref="Within"/> narrows it to what another principal may also do (a
+/// replayed partner payload may do only what both its adapter and the replaying caller may).</summary>
+public sealed class Grant
+{
+    private readonly FrozenSet<string> _actions;
+
+    private Grant(string principal, IEnumerable<string> actions)
+    {
+        Principal = principal;
+        _actions = actions.ToFrozenSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>Who, in words, for refusals: the roles or the adapter.</summary>
+    public string Principal { get; }
+
+    public static Grant All(string principal) => new(principal, Permissions.Table.Keys);
+
+    public static Grant Of(string principal, IEnumerable<string> rolesOrPrincipals)
+    {
+        var who = rolesOrPrincipals.ToHashSet(StringComparer.Ordinal);
+        return new(principal, Permissions.Table.Where(e => e.Value.Overlaps(who)).Select(e => e.Key));
+    }
+
+    public bool Allows(string action) => _actions.Contains(action);
+
+    public Grant Within(Grant other) => new($"{Principal} within {other.Principal}", _actions.Where(other.Allows));
+
+    /// <summary>Null when every action is allowed, else the refusal naming the first one that is not.</summary>
+    public PermissionDenied? Check(IEnumerable<string?> actions)
+    {
+        foreach (var action in actions)
+        {
+            if (action is null || !Allows(action))
+            {
+                return new PermissionDenied(action ?? "unknown", $"{Principal} may not take the action '{action ?? "unknown"}'.");
+            }
+        }
+
+        return null;
+    }
+}
+
+/// <summary>A refused action: answered 403 with code <see cref="Code"/>, nothing changed.</summary>
+public sealed record PermissionDenied(string Action, string Detail)
+{
+    public const string Code = "permission.denied";
+}
