@@ -175,18 +175,30 @@ public static class CanonicalMapper
 /// <summary>A payload that parses but cannot become a command; its message is the dead letter's reason.</summary>
 public sealed class MappingException(string message) : Exception(message);
 
-/// <summary>Sends a mapped command to its return.</summary>
+/// <summary>Sends a command to its return (REST endpoints, mapped events and partner payloads alike).</summary>
 public static class RmaCommandDispatcher
 {
     public static Task<RmaResult> SendAsync(IRmaGrain grain, object command) => command switch
     {
         CreateRma c => grain.CreateAsync(c),
         ApproveRma c => grain.ApproveAsync(c),
+        DeclineRma c => grain.DeclineAsync(c),
+        FlagRmaForReview c => grain.FlagForReviewAsync(c),
+        CancelRma c => grain.CancelAsync(c),
+        PlaceRmaHold c => grain.PlaceHoldAsync(c),
+        ReleaseRmaHold c => grain.ReleaseHoldAsync(c),
         RecordLabel c => grain.RecordLabelAsync(c),
         RecordCarrierEvent c => grain.RecordCarrierEventAsync(c),
         RecordReceipt c => grain.RecordReceiptAsync(c),
         RecordInspection c => grain.RecordInspectionAsync(c),
+        DispositionRma c => grain.DispositionAsync(c),
+        SettleRma c => grain.SettleAsync(c),
         ConfirmSettlement c => grain.ConfirmSettlementAsync(c),
+        ResolveWithoutReturn c => grain.ResolveWithoutReturnAsync(c),
+        ExpireRma c => grain.ExpireAsync(c),
+        CloseRma c => grain.CloseAsync(c),
+        ReopenRma c => grain.ReopenAsync(c),
+        AddRmaNote c => grain.AddNoteAsync(c),
         _ => throw new ArgumentException($"No dispatch for {command.GetType().Name}.", nameof(command)),
     };
 }

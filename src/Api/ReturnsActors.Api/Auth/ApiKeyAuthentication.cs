@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ReturnsActors.Grains.ApiKeys;
 
 namespace ReturnsActors.Api.Auth;
 
@@ -35,12 +36,26 @@ internal sealed class ApiKeyAuthenticationHandler(
 
         if (ApiKeyFormat.TryParse(presented, out var keyId, out var secret))
         {
-            var credential = await Context.RequestServices.GetRequiredService<ApiKeyCache>().GetAsync(keyId);
-            if (credential is null || !ApiKeyFormat.SecretMatches(secret, credential.SecretHash) || credential.Revoked)
+            var cache = Context.RequestServices.GetRequiredService<ApiKeyCache>();
+            var now = Context.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
+            var credential = await cache.GetAsync(keyId);
+            if (credential is not null && !Matches(credential, secret, now))
+            {
+                // A key rotated on another silo is not in this silo's cache yet: look once more, past the cache.
+                credential = await cache.ReloadAsync(keyId);
+            }
+
+            if (credential is null || !Matches(credential, secret, now) || credential.Revoked)
             {
                 return AuthenticateResult.Fail("The API key is not valid.");
             }
 
+            if (credential.ExpiresAt is { } expiresAt && expiresAt <= now)
+            {
+                return AuthenticateResult.Fail($"The API key expired at {expiresAt:O}.");
+            }
+
+            cache.RecordUse(keyId, now);
             List<Claim> claims =
             [
                 new(ReturnsClaims.Subject, $"apikey:{keyId}"),
@@ -48,6 +63,12 @@ internal sealed class ApiKeyAuthenticationHandler(
                 new(ReturnsClaims.Tenant, credential.TenantId),
             ];
             claims.AddRange(credential.Roles.Where(r => r != Roles.PlatformAdmin).Select(r => new Claim(ReturnsClaims.Role, r)));
+            claims.AddRange((credential.Scopes ?? []).Select(scope => new Claim(ReturnsClaims.Scope, scope)));
+            if (credential.Carrier is { } carrier)
+            {
+                claims.Add(new Claim(ReturnsClaims.Carrier, carrier));
+            }
+
             return Success(claims);
         }
 
@@ -63,6 +84,11 @@ internal sealed class ApiKeyAuthenticationHandler(
 
         return AuthenticateResult.Fail("The API key is not valid.");
     }
+
+    /// <summary>The current secret, or the previous one within its overlap after a rotation.</summary>
+    private static bool Matches(ApiKeyCredential credential, string secret, DateTimeOffset now) =>
+        ApiKeyFormat.SecretMatches(secret, credential.SecretHash)
+        || (credential.PreviousSecretHash is { } previous && credential.PreviousValidUntil > now && ApiKeyFormat.SecretMatches(secret, previous));
 
     private AuthenticateResult Success(IEnumerable<Claim> claims)
     {

@@ -27,5 +27,25 @@ internal sealed class ApiKeyCache(IGrainFactory grains, IMemoryCache cache, Retu
 
     public void Evict(string keyId) => cache.Remove(CacheKey(keyId));
 
+    /// <summary>Loads the credential from its grain, past the cache (after a secret that did not match).</summary>
+    public Task<ApiKeyCredential?> ReloadAsync(string keyId)
+    {
+        Evict(keyId);
+        return GetAsync(keyId);
+    }
+
+    /// <summary>Tells the key's grain it was used, at most once a minute per key from this silo.</summary>
+    public void RecordUse(string keyId, DateTimeOffset now)
+    {
+        var usedKey = $"ra.apikey.used:{keyId}";
+        if (cache.TryGetValue(usedKey, out _))
+        {
+            return;
+        }
+
+        cache.Set(usedKey, true, TimeSpan.FromMinutes(1));
+        _ = grains.GetGrain<IApiKeyGrain>(keyId).TouchAsync(now);
+    }
+
     private static string CacheKey(string keyId) => $"ra.apikey:{keyId}";
 }

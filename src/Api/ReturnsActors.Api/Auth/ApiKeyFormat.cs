@@ -16,8 +16,10 @@ public static class ApiKeyFormat
     {
         var keyId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(KeyIdBytes));
         var secret = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(SecretBytes));
-        return (keyId, secret, $"{Prefix}{keyId}_{secret}");
+        return (keyId, secret, Format(keyId, secret));
     }
+
+    public static string Format(string keyId, string secret) => $"{Prefix}{keyId}_{secret}";
 
     /// <summary>Splits a presented key; false when it is not a tenant key at all.</summary>
     public static bool TryParse(string presented, out string keyId, out string secret)

@@ -122,7 +122,42 @@ public static class Permissions
     public static string[] RolesForAny(IEnumerable<string> actions) =>
         [Roles.PlatformAdmin, .. actions.SelectMany(a => Table[a]).Where(Roles.TenantRoles.Contains).Distinct().Order(StringComparer.Ordinal)];
 
-    /// <summary>What the caller of a request may do.</summary>
+    /// <summary>Scopes that stand for several actions (what a partner system of that kind reports).</summary>
+    public static FrozenDictionary<string, string[]> ScopeGroups { get; } = new Dictionary<string, string[]>
+    {
+        ["events:carrier"] = [Actions.RmasLabel, Actions.RmasCarrierEvents],
+        ["events:warehouse"] = [Actions.RmasReceive, Actions.RmasInspect],
+        ["events:erp"] = [Actions.RmasConfirmSettlement],
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    /// <summary>The actions <paramref name="scopes"/> stand for; false (with the first unknown name) when one is neither an
+    /// action nor a scope group.</summary>
+    public static bool TryExpandScopes(IEnumerable<string> scopes, out HashSet<string> actions, out string? unknown)
+    {
+        actions = new HashSet<string>(StringComparer.Ordinal);
+        unknown = null;
+        foreach (var scope in scopes)
+        {
+            if (ScopeGroups.TryGetValue(scope, out var group))
+            {
+                actions.UnionWith(group);
+            }
+            else if (Table.ContainsKey(scope))
+            {
+                actions.Add(scope);
+            }
+            else
+            {
+                unknown = scope;
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>What the caller of a request may do: its roles' actions, narrowed to its key's scopes when it has any, and to
+    /// one carrier's returns for a carrier-scoped key.</summary>
     public static Grant For(ClaimsPrincipal user)
     {
         if (user.IsPlatformAdmin())
@@ -131,7 +166,15 @@ public static class Permissions
         }
 
         var roles = Roles.TenantRoles.Where(user.IsInRole).ToArray();
-        return Grant.Of(roles.Length == 0 ? "no role" : string.Join(", ", roles), roles);
+        var grant = Grant.Of(roles.Length == 0 ? "no role" : string.Join(", ", roles), roles);
+        var scopes = user.FindAll(ReturnsClaims.Scope).Select(c => c.Value).ToList();
+        if (scopes.Count > 0)
+        {
+            TryExpandScopes(scopes, out var allowed, out _);
+            grant = grant.Within(Grant.Actions($"scopes {string.Join(" ", scopes)}", allowed));
+        }
+
+        return user.FindFirst(ReturnsClaims.Carrier)?.Value is { Length: > 0 } carrier ? grant.ForCarrier(carrier) : grant;
     }
 
     /// <summary>What a partner adapter's payloads may do.</summary>
@@ -156,7 +199,7 @@ public static class Permissions
     {
         foreach (var (action, principals) in Table)
         {
-            builder.AddPolicy(action, p => p.RequireRole([Roles.PlatformAdmin, .. principals.Where(Roles.TenantRoles.Contains)]));
+            builder.AddPolicy(action, p => p.RequireAuthenticatedUser().RequireAssertion(c => For(c.User).Allows(action)));
         }
 
         return builder;
@@ -169,16 +212,24 @@ public sealed class Grant
 {
     private readonly FrozenSet<string> _actions;
 
-    private Grant(string principal, IEnumerable<string> actions)
+    private Grant(string principal, IEnumerable<string> actions, string? carrier = null)
     {
         Principal = principal;
+        Carrier = carrier;
         _actions = actions.ToFrozenSet(StringComparer.Ordinal);
     }
 
     /// <summary>Who, in words, for refusals: the roles or the adapter.</summary>
     public string Principal { get; }
 
+    /// <summary>A carrier-scoped grant acts only on returns whose label is with this carrier.</summary>
+    public string? Carrier { get; }
+
     public static Grant All(string principal) => new(principal, Permissions.Table.Keys);
+
+    public static Grant Actions(string principal, IEnumerable<string> actions) => new(principal, actions);
+
+    public Grant ForCarrier(string carrier) => new($"{Principal} for carrier {carrier}", _actions, carrier);
 
     public static Grant Of(string principal, IEnumerable<string> rolesOrPrincipals)
     {
@@ -188,7 +239,26 @@ public sealed class Grant
 
     public bool Allows(string action) => _actions.Contains(action);
 
-    public Grant Within(Grant other) => new($"{Principal} within {other.Principal}", _actions.Where(other.Allows));
+    public Grant Within(Grant other) => new($"{Principal} within {other.Principal}", _actions.Where(other.Allows), Carrier ?? other.Carrier);
+
+    /// <summary>For a carrier-scoped grant: null when <paramref name="rma"/> is labelled with its carrier (and a label
+    /// command keeps it there), else the refusal. Other grants always pass.</summary>
+    public PermissionDenied? CheckCarrier(RmaView? rma, object? command)
+    {
+        if (Carrier is null)
+        {
+            return null;
+        }
+
+        if (rma?.Carrier is not { } labelled || !string.Equals(labelled, Carrier, StringComparison.OrdinalIgnoreCase))
+        {
+            return new PermissionDenied("carrier", $"{Principal} acts only on returns whose label is with {Carrier}.");
+        }
+
+        return command is RecordLabel label && !string.Equals(label.Carrier, Carrier, StringComparison.OrdinalIgnoreCase)
+            ? new PermissionDenied("carrier", $"{Principal} may record labels of {Carrier} only.")
+            : null;
+    }
 
     /// <summary>Null when every action is allowed, else the refusal naming the first one that is not.</summary>
     public PermissionDenied? Check(IEnumerable<string?> actions)

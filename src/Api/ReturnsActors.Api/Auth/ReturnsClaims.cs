@@ -10,6 +10,12 @@ public static class ReturnsClaims
     public const string Tenant = "tenant";
     public const string Role = "role";
     public const string KeyId = "key_id";
+
+    /// <summary>An action (or scope group) a scoped key is limited to; a key without any may do what its roles allow.</summary>
+    public const string Scope = "scope";
+
+    /// <summary>The carrier a carrier-scoped key acts for: only returns whose label is with it.</summary>
+    public const string Carrier = "carrier";
 }
 
 /// <summary>Reading the caller: its tenant, its roles, and whether it may see a tenant's data.</summary>

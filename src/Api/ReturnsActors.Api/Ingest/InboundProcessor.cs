@@ -84,7 +84,7 @@ public sealed class InboundProcessor(IGrainFactory grains, IDeadLetterStore dead
             {
                 foreach (var item in group)
                 {
-                    var outcome = await ApplyAsync(tenant, item.Map, ct);
+                    var outcome = await ApplyAsync(tenant, item.Map, grant, ct);
                     results[item.Index] = outcome.Failed
                         ? await DeadLetterAsync(tenant, source, item, outcome.Problem!.Code, outcome.Problem.Detail, item.Map.Commands[0].RmaId, contentType, headers, ct)
                         : new EventResult(item.Index, item.EventId, outcome.Status, outcome.Problem);
@@ -109,7 +109,7 @@ public sealed class InboundProcessor(IGrainFactory grains, IDeadLetterStore dead
             ? new ApplyOutcome(EventStatus.DeadLettered, new EventProblem(422, map.ErrorCode!, map.Error!), Failed: true)
             : map.Commands.Count == 0
                 ? new ApplyOutcome(EventStatus.Ignored, null)
-                : await ApplyAsync(letter.TenantId, map, cancellationToken);
+                : await ApplyAsync(letter.TenantId, map, grant, cancellationToken);
         var succeeded = outcome.Status is EventStatus.Applied or EventStatus.Duplicate or EventStatus.Ignored;
         await deadLetters.RecordReplayAsync(letter.TenantId, letter.Id, succeeded, succeeded ? null : outcome.Problem?.Detail, time.GetUtcNow(), cancellationToken);
         return outcome;
@@ -134,7 +134,7 @@ public sealed class InboundProcessor(IGrainFactory grains, IDeadLetterStore dead
     }
 
     /// <summary>Applies an item's commands in order; stops at the first that does not go through.</summary>
-    private async Task<ApplyOutcome> ApplyAsync(string tenant, MapResult map, CancellationToken cancellationToken)
+    private async Task<ApplyOutcome> ApplyAsync(string tenant, MapResult map, Grant grant, CancellationToken cancellationToken)
     {
         var applied = false;
         foreach (var command in map.Commands)
@@ -156,8 +156,14 @@ public sealed class InboundProcessor(IGrainFactory grains, IDeadLetterStore dead
             RmaResult result;
             try
             {
+                var grain = grains.GetGrain<IRmaGrain>($"{tenant}/{mapped.RmaId}");
+                if (grant.Carrier is not null && grant.CheckCarrier(await grain.GetAsync(), mapped.Command) is { } denied)
+                {
+                    return new ApplyOutcome(EventStatus.Rejected, new EventProblem(403, PermissionDenied.Code, denied.Detail + " Nothing was changed."));
+                }
+
                 // The return indexes a recorded label's tracking number itself (RmaGrain), whichever path recorded it.
-                result = await RmaCommandDispatcher.SendAsync(grains.GetGrain<IRmaGrain>($"{tenant}/{mapped.RmaId}"), mapped.Command);
+                result = await RmaCommandDispatcher.SendAsync(grain, mapped.Command);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

@@ -24,6 +24,11 @@ internal static class RejectionResults
         return TypedResults.Problem(detail: rejection.Detail, statusCode: status, title: Title(status), extensions: extensions);
     }
 
+    /// <summary>A step the permission table does not give the caller: 403, naming the action.</summary>
+    public static ProblemHttpResult Forbidden(this Auth.PermissionDenied denied) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden.", detail: denied.Detail,
+            extensions: new Dictionary<string, object?> { ["code"] = Auth.PermissionDenied.Code, ["action"] = denied.Action });
+
     public static ProblemHttpResult Invalid(string field, string message) =>
         Rejection.Invalid("validation", message, new Dictionary<string, string[]> { [field] = [message] }).ToProblem();
 

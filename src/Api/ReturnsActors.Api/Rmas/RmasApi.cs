@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using ReturnsActors.Adapters.Canonical;
 using ReturnsActors.Api.Auth;
 using ReturnsActors.Api.OpenApi;
 using ReturnsActors.Api.Problems;
@@ -26,30 +27,30 @@ internal static class RmasApi
         group.MapGet("/{rmaId}/events", EventsAsync).WithName("GetRmaEvents").WithSummary("The hash-chained audit trail of a return");
         group.MapGet("/{rmaId}/events/verify", VerifyAsync).WithName("VerifyRmaEvents").WithSummary("Recompute the audit chain");
 
-        Action(group, "approve", (NoteRequest r, string id, string actor) => (g => g.ApproveAsync(new ApproveRma(id, actor, r.Note))));
-        Action(group, "decline", (ReasonRequest r, string id, string actor) => (g => g.DeclineAsync(new DeclineRma(id, actor, r.Reason ?? ""))));
-        Action(group, "flag", (ReasonRequest r, string id, string actor) => (g => g.FlagForReviewAsync(new FlagRmaForReview(id, actor, r.Reason ?? ""))));
-        Action(group, "cancel", (CancelRequest r, string id, string actor) => (g => g.CancelAsync(new CancelRma(id, actor, r.By, r.Reason))));
-        Action(group, "hold", (ReasonRequest r, string id, string actor) => (g => g.PlaceHoldAsync(new PlaceRmaHold(id, actor, r.Reason ?? ""))));
-        Action(group, "release-hold", (NoteRequest r, string id, string actor) => (g => g.ReleaseHoldAsync(new ReleaseRmaHold(id, actor, r.Note))));
-        Action(group, "label", (LabelRequest r, string id, string actor) => (g => g.RecordLabelAsync(new RecordLabel(id, actor, r.Carrier ?? "", r.TrackingNumber ?? "", r.LabelUrl))));
-        Action(group, "carrier-events", (CarrierEventRequest r, string id, string actor) => (g => g.RecordCarrierEventAsync(new RecordCarrierEvent(id, actor, r.Kind, r.OccurredAt))));
-        Action(group, "receive", (ReceiptRequest r, string id, string actor) => (g => g.RecordReceiptAsync(new RecordReceipt(id, actor, r.Lines ?? [], r.Final, r.Warehouse))));
-        Action(group, "inspect", (InspectionRequest r, string id, string actor) => (g => g.RecordInspectionAsync(new RecordInspection(id, actor, r.Lines ?? []))));
-        Action(group, "disposition", (DispositionRequest r, string id, string actor) => (g => g.DispositionAsync(new DispositionRma(id, actor, r.Lines))));
-        Action(group, "settle", (SettleRequest r, string id, string actor) => (g => g.SettleAsync(new SettleRma(id, actor, r.Kind))));
-        Action(group, "confirm-settlement", (ConfirmSettlementRequest r, string id, string actor) => (g => g.ConfirmSettlementAsync(new ConfirmSettlement(id, actor, r.Reference ?? ""))));
-        Action(group, "resolve-without-return", (ResolveWithoutReturnRequest r, string id, string actor) => (g => g.ResolveWithoutReturnAsync(new ResolveWithoutReturn(id, actor, r.Kind, r.Reason ?? ""))));
-        Action(group, "expire", (NoteRequest _, string id, string actor) => (g => g.ExpireAsync(new ExpireRma(id, actor))));
-        Action(group, "close", (NoteRequest _, string id, string actor) => (g => g.CloseAsync(new CloseRma(id, actor))));
-        Action(group, "reopen", (ReasonRequest r, string id, string actor) => (g => g.ReopenAsync(new ReopenRma(id, actor, r.Reason ?? ""))));
-        Action(group, "notes", (TextRequest r, string id, string actor) => (g => g.AddNoteAsync(new AddRmaNote(id, actor, r.Text ?? ""))));
+        Action(group, "approve", (NoteRequest r, string id, string actor) => new ApproveRma(id, actor, r.Note));
+        Action(group, "decline", (ReasonRequest r, string id, string actor) => new DeclineRma(id, actor, r.Reason ?? ""));
+        Action(group, "flag", (ReasonRequest r, string id, string actor) => new FlagRmaForReview(id, actor, r.Reason ?? ""));
+        Action(group, "cancel", (CancelRequest r, string id, string actor) => new CancelRma(id, actor, r.By, r.Reason));
+        Action(group, "hold", (ReasonRequest r, string id, string actor) => new PlaceRmaHold(id, actor, r.Reason ?? ""));
+        Action(group, "release-hold", (NoteRequest r, string id, string actor) => new ReleaseRmaHold(id, actor, r.Note));
+        Action(group, "label", (LabelRequest r, string id, string actor) => new RecordLabel(id, actor, r.Carrier ?? "", r.TrackingNumber ?? "", r.LabelUrl));
+        Action(group, "carrier-events", (CarrierEventRequest r, string id, string actor) => new RecordCarrierEvent(id, actor, r.Kind, r.OccurredAt));
+        Action(group, "receive", (ReceiptRequest r, string id, string actor) => new RecordReceipt(id, actor, r.Lines ?? [], r.Final, r.Warehouse));
+        Action(group, "inspect", (InspectionRequest r, string id, string actor) => new RecordInspection(id, actor, r.Lines ?? []));
+        Action(group, "disposition", (DispositionRequest r, string id, string actor) => new DispositionRma(id, actor, r.Lines));
+        Action(group, "settle", (SettleRequest r, string id, string actor) => new SettleRma(id, actor, r.Kind));
+        Action(group, "confirm-settlement", (ConfirmSettlementRequest r, string id, string actor) => new ConfirmSettlement(id, actor, r.Reference ?? ""));
+        Action(group, "resolve-without-return", (ResolveWithoutReturnRequest r, string id, string actor) => new ResolveWithoutReturn(id, actor, r.Kind, r.Reason ?? ""));
+        Action(group, "expire", (NoteRequest _, string id, string actor) => new ExpireRma(id, actor));
+        Action(group, "close", (NoteRequest _, string id, string actor) => new CloseRma(id, actor));
+        Action(group, "reopen", (ReasonRequest r, string id, string actor) => new ReopenRma(id, actor, r.Reason ?? ""));
+        Action(group, "notes", (TextRequest r, string id, string actor) => new AddRmaNote(id, actor, r.Text ?? ""));
         return group;
     }
 
     /// <summary>One <c>POST /v1/rmas/{rmaId}/{action}</c>: the command id is the Idempotency-Key when given.</summary>
     private static void Action<TRequest>(RouteGroupBuilder group, string action,
-        Func<TRequest, string, string, Func<IRmaGrain, Task<RmaResult>>> command)
+        Func<TRequest, string, string, IRmaCommand> build)
     {
         // The route's action names its row of the permission table, the same row its command takes on /v1/events.
         var policy = $"rmas:{action}";
@@ -73,7 +74,13 @@ internal static class RmasApi
 
                 // A return that does not exist (in this tenant) is refused by the grain as NotFound: 404.
                 var grain = grains.GetGrain<IRmaGrain>(RmaKey(tenant, rmaId));
-                var result = await command(request, CommandId(http), CallerTenant.Actor(http))(grain);
+                var command = build(request, CommandId(http), CallerTenant.Actor(http));
+                if (Permissions.For(http.User).CheckCarrier(await CarrierViewAsync(http, grain), command) is { } denied)
+                {
+                    return denied.Forbidden();
+                }
+
+                var result = await RmaCommandDispatcher.SendAsync(grain, command);
                 return result.Rejection is { } rejection ? rejection.ToProblem() : TypedResults.Ok(result.Rma!);
             })
             .WithName($"Rma_{action}")
@@ -98,6 +105,11 @@ internal static class RmasApi
         var lines = (request.Lines ?? [])
             .Select(l => new RequestedLine(l.OrderLineId ?? "", l.Quantity, l.ReasonCode ?? "", l.ReasonClass, l.SerialNumbers))
             .ToList();
+        if (Permissions.For(http.User).CheckCarrier(null, null) is { } denied)
+        {
+            return denied.Forbidden();
+        }
+
         var command = new CreateRma(CommandId(http), CallerTenant.Actor(http), request.OrderId ?? "", lines, request.CustomerNote, request.FraudSignal);
         var result = await grains.GetGrain<IRmaGrain>(RmaKey(tenant, rmaId)).CreateAsync(command);
         if (result.Rejection is { } rejection)
@@ -118,7 +130,7 @@ internal static class RmasApi
         }
 
         var view = IsValidRmaId(rmaId) ? await grains.GetGrain<IRmaGrain>(RmaKey(tenant, rmaId)).GetAsync() : null;
-        return view is null ? TypedResults.NotFound() : TypedResults.Ok(view);
+        return view is null || Permissions.For(http.User).CheckCarrier(view, null) is not null ? TypedResults.NotFound() : TypedResults.Ok(view);
     }
 
     private static async Task<Results<Ok<RmaEventsResponse>, NotFound, ProblemHttpResult>> EventsAsync(string rmaId, HttpContext http, IGrainFactory grains)
@@ -129,7 +141,7 @@ internal static class RmasApi
         }
 
         var grain = grains.GetGrain<IRmaGrain>(RmaKey(tenant, rmaId));
-        if (!IsValidRmaId(rmaId) || await grain.GetAsync() is null)
+        if (!IsValidRmaId(rmaId) || await grain.GetAsync() is not { } view || Permissions.For(http.User).CheckCarrier(view, null) is not null)
         {
             return TypedResults.NotFound();
         }
@@ -148,7 +160,7 @@ internal static class RmasApi
         }
 
         var grain = grains.GetGrain<IRmaGrain>(RmaKey(tenant, rmaId));
-        if (!IsValidRmaId(rmaId) || await grain.GetAsync() is null)
+        if (!IsValidRmaId(rmaId) || await grain.GetAsync() is not { } view || Permissions.For(http.User).CheckCarrier(view, null) is not null)
         {
             return TypedResults.NotFound();
         }
@@ -169,6 +181,11 @@ internal static class RmasApi
             return CallerTenant.Missing();
         }
 
+        if (Permissions.For(http.User).Carrier is not null)
+        {
+            return RejectionResults.Forbidden(new PermissionDenied("carrier", "A carrier-scoped key reads its returns one by one; it cannot search."));
+        }
+
         if (limit is < 1 or > 200)
         {
             return RejectionResults.Invalid("limit", "Must be between 1 and 200.");
@@ -186,6 +203,10 @@ internal static class RmasApi
     }
 
     internal static string RmaKey(string tenant, string rmaId) => $"{tenant}/{rmaId}";
+
+    /// <summary>The return's view when the caller is carrier-scoped (its check needs the label), else nothing is read.</summary>
+    private static async Task<RmaView?> CarrierViewAsync(HttpContext http, IRmaGrain grain) =>
+        Permissions.For(http.User).Carrier is null ? null : await grain.GetAsync();
 
     /// <summary>The Idempotency-Key names the command, so a retried request is the same command to the grain.</summary>
     private static string CommandId(HttpContext http) =>

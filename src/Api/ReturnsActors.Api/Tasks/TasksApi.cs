@@ -76,8 +76,7 @@ internal static class TasksApi
         if (Queue(http, grains, queue) is { } q && await q.GetAsync(taskId) is { } task
             && Permissions.For(http.User).Check(Permissions.TaskCompletionActions(task.Kind, r.Outcome ?? "")) is { } denied)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden.", detail: denied.Detail,
-                extensions: new Dictionary<string, object?> { ["code"] = PermissionDenied.Code, ["action"] = denied.Action });
+            return denied.Forbidden();
         }
 
         return await Act(http, grains, queue, (q, actor) => q.CompleteAsync(taskId, r.Outcome ?? "", actor, r.Note));

@@ -21,7 +21,8 @@ public sealed class TenantApiKeysGrain(
 
         // Listed first, credential second: if the second write fails the key is listed (and revocable)
         // but cannot authenticate; the other order could leave a working key nobody can see or revoke.
-        var view = new ApiKeyView(command.KeyId, tenantId, command.Name, command.Roles, time.GetUtcNow(), null);
+        var view = new ApiKeyView(command.KeyId, tenantId, command.Name, command.Roles, time.GetUtcNow(), null, command.Scopes, command.ExpiresAt,
+            command.Carrier);
         state.State.Keys.Add(view);
         await state.WriteStateAsync();
 
