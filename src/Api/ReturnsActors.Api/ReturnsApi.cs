@@ -12,6 +12,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.IdentityModel.Tokens;
 using ReturnsActors.Api.Advisory;
 using ReturnsActors.Api.ApiKeys;
+using ReturnsActors.Api.Audit;
 using ReturnsActors.Api.Auth;
 using ReturnsActors.Api.Idempotency;
 using ReturnsActors.Api.Kpis;
@@ -86,15 +87,17 @@ public static class ReturnsApi
         services.AddReturnsRateLimits(options);
         services.AddReturnsOpenApi();
         services.AddReturnsIngest();
+        services.AddAccessAudit();
         return services;
     }
 
-    /// <summary>The request pipeline of the API, in order: body size, authentication, rate limit, authorization, idempotency.
+    /// <summary>The request pipeline of the API, in order: body size, authentication, access audit, rate limit, authorization, idempotency.
     /// Call after <c>UseExceptionHandler</c> and <c>UseStatusCodePages</c>.</summary>
     public static IApplicationBuilder UseReturnsApi(this IApplicationBuilder app)
     {
         app.Use(RejectOversizedBodies);
         app.UseAuthentication();
+        app.UseAccessAudit();
         app.UseRateLimiter();
         app.UseAuthorization();
         app.UseMiddleware<IdempotencyMiddleware>();
@@ -116,6 +119,7 @@ public static class ReturnsApi
         app.MapSuppliers();
         app.MapKpis();
         app.MapIngest();
+        app.MapAccessAudit();
         if (app.ServiceProvider.GetService<IWebhookSubscriptionStore>() is not null)
         {
             // Only where the host wires a subscription store (the silo does, in both profiles).

@@ -40,6 +40,7 @@ public static class Actions
     public const string EventsDeadLetters = "events:dead-letters";
     public const string PartnersSecrets = "partners:secrets";
     public const string WebhooksAdmin = "webhooks:admin";
+    public const string AuditRead = "audit:read";
 }
 
 /// <summary>Who may take which action: the one permission table every entry point enforces (REST endpoints by policy, each
@@ -89,6 +90,7 @@ public static class Permissions
         [Actions.EventsDeadLetters] = [Admin, Partner],
         [Actions.PartnersSecrets] = [Admin],
         [Actions.WebhooksAdmin] = [Admin],
+        [Actions.AuditRead] = [Admin],
     }.ToFrozenDictionary(e => e.Key, e => e.Value.ToFrozenSet(StringComparer.Ordinal), StringComparer.Ordinal);
 
     /// <summary>The action a return command takes; every command a caller can send is listed (an unlisted one is refused).</summary>

@@ -10,6 +10,7 @@ using ReturnsActors.Silo.Projections;
 using ReturnsActors.Silo.Settings;
 using ReturnsActors.Silo.Webhooks;
 using ReturnsActors.Api.Webhooks;
+using ReturnsActors.Api.Audit;
 
 namespace ReturnsActors.Silo.Persistence;
 
@@ -49,6 +50,7 @@ internal static class PersistenceHosting
             services.AddSingleton<IWebhookOutbox>(sp => sp.GetRequiredService<PostgresWebhookStore>());
             services.AddSingleton<IConnectorCheckpoints, PostgresConnectorCheckpoints>();
             services.AddSingleton<INotificationTemplateStore, PostgresNotificationTemplateStore>();
+            services.AddSingleton<IAccessAuditStore, PostgresAccessAuditStore>();
             services.AddReturnsDataProtection(durable: true);
             services.AddSingleton(new RedisConnection(settings.Redis.ConnectionString!));
             health.AddCheck<PostgresHealthCheck>("postgres", HealthStatus.Unhealthy, [ReturnsActorsHosting.ReadyTag], TimeSpan.FromSeconds(5));
