@@ -52,6 +52,16 @@ public sealed class ReleaseUpgradeTests
             // The old release stored the webhook secret encrypted with its Data Protection keys (in the dump too), not in the clear.
             Assert.Equal(0, await TestEnvironment.CountAsync(database,
                 $"SELECT count(*) FROM webhook_subscriptions WHERE secret NOT LIKE 'dp1:%' OR secret LIKE '%{fixture.Webhook.Secret}%'"));
+            // Its key expires 90 days after it was made, long before the dump is retired: expire it now, so that the secrets are read
+            // as they will be then (an expired key still decrypts; a new one is made for what is encrypted from now on).
+            await TestEnvironment.ExecuteAsync(database, """
+                UPDATE data_protection_keys
+                SET xml = regexp_replace(xml, '<expirationDate>[^<]*', '<expirationDate>' || substring(xml from '<activationDate>([^<]*)'))
+                """);
+            Assert.NotEqual(0, await TestEnvironment.CountAsync(database, """
+                SELECT count(*) FROM data_protection_keys
+                WHERE position('<expirationDate>' || substring(xml from '<activationDate>([^<]*)') || '<' in xml) > 0
+                """));
             var (migrated, migrateOutput) = await SiloProcess.RunCommandAsync(new Dictionary<string, string>(), "migrate", "--postgres", database);
             Assert.True(migrated == 0, migrateOutput);
             Assert.Equal(SchemaMigrator.Migrations.Count, await TestEnvironment.CountAsync(database, "SELECT count(*) FROM ra_schema_migrations"));
