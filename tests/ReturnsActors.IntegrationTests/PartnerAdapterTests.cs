@@ -317,10 +317,11 @@ public sealed class PartnerAdapterTests(EmbeddedApiSilo fixture)
     private static string Base64Hmac(string secret, string body) =>
         Convert.ToBase64String(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(body)));
 
-    private static (string, string)[] TimestampSigned(string body, long timestamp) =>
+    /// <summary>The headers of the <c>carrier</c>/<c>erp</c>/<c>wms</c> scheme: <c>v1=hex(HMAC-SHA256(secret, "{timestamp}.{body}"))</c>.</summary>
+    internal static (string, string)[] TimestampSigned(string body, long timestamp, string secret = Secret) =>
     [
         ("X-RA-Timestamp", timestamp.ToString(CultureInfo.InvariantCulture)),
-        ("X-RA-Signature", $"v1={HexHmac(Secret, $"{timestamp}.{body}")}"),
+        ("X-RA-Signature", $"v1={HexHmac(secret, $"{timestamp}.{body}")}"),
     ];
 
     private static (string, string)[] Shopify(string topic, string webhookId, string hmac) =>

@@ -8,14 +8,15 @@ using Microsoft.Extensions.Logging;
 
 namespace ReturnsActors.IntegrationTests.Infrastructure;
 
-/// <summary>A Kestrel server on a random 127.0.0.1 port standing in for a partner (a webhook subscriber, an ERP).</summary>
+/// <summary>A Kestrel server on a random 127.0.0.1 port (or the loopback <c>address</c> given) standing in for a partner (a webhook
+/// subscriber, an ERP).</summary>
 internal static class LoopbackServer
 {
     /// <summary>Starts an app with the endpoints <paramref name="map"/> adds; the app and its base address.</summary>
-    public static async Task<(WebApplication App, string Address)> StartAsync(Action<WebApplication> map)
+    public static async Task<(WebApplication App, string Address)> StartAsync(Action<WebApplication> map, string address = "http://127.0.0.1:0")
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls(address);
         builder.Logging.ClearProviders();
         var app = builder.Build();
         map(app);

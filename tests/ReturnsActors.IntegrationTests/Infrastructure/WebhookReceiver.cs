@@ -27,7 +27,8 @@ internal sealed class WebhookReceiver : IAsyncDisposable
     public volatile Func<JsonNode, bool>? Reject;
     public HoldGate Hold { get; } = new();
 
-    public static async Task<WebhookReceiver> StartAsync(int status)
+    /// <summary>Starts a receiver at <c>{listenAt}/hook</c>: a random 127.0.0.1 port unless a loopback <paramref name="listenAt"/> is given.</summary>
+    public static async Task<WebhookReceiver> StartAsync(int status, string listenAt = "http://127.0.0.1:0")
     {
         var subscriber = new WebhookReceiver { Status = status };
         (subscriber._app, var address) = await LoopbackServer.StartAsync(app => app.MapPost("/hook", async (HttpContext context) =>
@@ -58,7 +59,7 @@ internal sealed class WebhookReceiver : IAsyncDisposable
             }
 
             return Results.NoContent();
-        }));
+        }), listenAt);
         subscriber.Url = $"{address}/hook";
         return subscriber;
     }
