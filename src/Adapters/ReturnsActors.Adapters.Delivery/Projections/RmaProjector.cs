@@ -2,7 +2,6 @@ using System.Diagnostics.Metrics;
 using System.Text.Json;
 using ReturnsActors.Grains.Rma;
 using ReturnsActors.Grains.Telemetry;
-using ReturnsActors.Silo.Hosting;
 
 namespace ReturnsActors.Silo.Projections;
 
@@ -76,7 +75,7 @@ internal sealed partial class RmaProjector : BackgroundService
         _readModel = readModel;
         _grains = grains;
         _logger = logger;
-        var meter = meters.Create(Telemetry.SourceName);
+        var meter = meters.Create(ReturnsMetrics.MeterName);
         meter.CreateObservableGauge("returnsactors.projection.lag_events", () => _feed.Lag, description: "Events in the log not yet projected into the read model");
         meter.CreateObservableGauge("returnsactors.projection.lag_seconds", () => _lagSeconds, unit: "s", description: "Age of the oldest event not yet projected");
     }
