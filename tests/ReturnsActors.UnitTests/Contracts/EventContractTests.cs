@@ -1,3 +1,6 @@
+using ReturnsActors.Grains.Rma;
+using ReturnsActors.Grains.Rma.Events;
+
 namespace ReturnsActors.UnitTests.Contracts;
 
 /// <summary>The event contract: each event type keeps its wire name and writes exactly the payload it wrote before (the hash
@@ -5,7 +8,7 @@ namespace ReturnsActors.UnitTests.Contracts;
 /// pinned from the state machine as released; a new field is an additive, documented change of these strings.</summary>
 public sealed class EventContractTests
 {
-    private static readonly IReadOnlyList<Grains.Rma.RmaEvent> Samples = EventSamples.All();
+    private static readonly IReadOnlyList<RmaEvent> Samples = EventSamples.All();
 
     [Theory]
     [InlineData("return.requested", 1, """{"orderId":"ORD-1","channel":"web","fraudSignal":false,"lines":[{"lineId":"L1","orderLineId":"2","sku":"SKU-TS","category":"apparel","quantity":2,"serialNumbers":[],"unitPrice":{"amount":19.95,"currency":"EUR"},"reasonCode":"too_small","reasonClass":"convenience"}]}""")]
@@ -64,5 +67,101 @@ public sealed class EventContractTests
 
         Assert.True(e is not null, $"no {wireName} #{occurrence} in the samples");
         Assert.Equal(json, e.DataJson);
+        // The typed record reads the stored text back and writes the very same text.
+        var data = RmaEventCatalog.Deserialize(e);
+        Assert.IsNotType<UnknownRmaEvent>(data);
+        Assert.Equal((wireName, json), RmaEventCatalog.Serialize(data));
+    }
+
+    [Theory]
+    [InlineData(typeof(RecommendationIssued), "recommendation.issued")]
+    [InlineData(typeof(RecommendationOverridden), "recommendation.overridden")]
+    [InlineData(typeof(SlaWarning), "sla.warning")]
+    [InlineData(typeof(SlaBreached), "sla.breached")]
+    [InlineData(typeof(ItemDispositioned), "item.dispositioned")]
+    [InlineData(typeof(ReturnRequested), "return.requested")]
+    [InlineData(typeof(ReturnHoldPlaced), "return.hold_placed")]
+    [InlineData(typeof(ReturnHoldReleased), "return.hold_released")]
+    [InlineData(typeof(ItemInspected), "item.inspected")]
+    [InlineData(typeof(ReturnCancelled), "return.cancelled")]
+    [InlineData(typeof(ReturnExpired), "return.expired")]
+    [InlineData(typeof(ReturnClosed), "return.closed")]
+    [InlineData(typeof(ReturnReopened), "return.reopened")]
+    [InlineData(typeof(NoteAdded), "note.added")]
+    [InlineData(typeof(ReceiptRecorded), "receipt.recorded")]
+    [InlineData(typeof(ReturnAuthorized), "return.authorized")]
+    [InlineData(typeof(ReturnFlagged), "return.flagged")]
+    [InlineData(typeof(ReturnDeclined), "return.declined")]
+    [InlineData(typeof(ReturnRouted), "return.routed")]
+    [InlineData(typeof(ReturnUnroutable), "return.unroutable")]
+    [InlineData(typeof(SettlementRequested), "settlement.requested")]
+    [InlineData(typeof(RefundIssued), "settlement.refund_issued")]
+    [InlineData(typeof(CreditIssued), "settlement.credit_issued")]
+    [InlineData(typeof(ReplacementCreated), "settlement.replacement_created")]
+    [InlineData(typeof(ReturnResolvedWithoutReturn), "return.resolved_without_return")]
+    [InlineData(typeof(LabelCreated), "label.created")]
+    [InlineData(typeof(ShipmentInTransit), "shipment.in_transit")]
+    [InlineData(typeof(ShipmentDelivered), "shipment.delivered")]
+    [InlineData(typeof(ShipmentLost), "shipment.lost")]
+    [InlineData(typeof(ShipmentNotDroppedOff), "shipment.not_dropped_off")]
+    [InlineData(typeof(TaskCreated), "task.created")]
+    [InlineData(typeof(TaskAssigned), "task.assigned")]
+    [InlineData(typeof(TaskCompleted), "task.completed")]
+    [InlineData(typeof(TaskEscalated), "task.escalated")]
+    public void EachEventRecord_DeclaresItsWireName(Type type, string wireName)
+    {
+        Assert.Equal(wireName, RmaEventCatalog.WireNameOf((IRmaEventData)System.Runtime.CompilerServices.RuntimeHelpers.GetUninitializedObject(type)));
+        Assert.Equal(type, RmaEventCatalog.TypeOf(wireName));
+    }
+
+    [Fact]
+    public void TheCatalog_HasOneRecordPerWireName_AndEachIsPinnedAbove()
+    {
+        var pinned = typeof(EventContractTests).GetMethod(nameof(EachEventRecord_DeclaresItsWireName))!
+            .GetCustomAttributes(typeof(InlineDataAttribute), false).Cast<InlineDataAttribute>()
+            .Select(a => (string)a.GetData(null!).Single()[1]).ToHashSet();
+
+        Assert.Equal(RmaEventCatalog.Types.Count, RmaEventCatalog.WireNames.Count);
+        Assert.Equal(pinned.Order(), RmaEventCatalog.WireNames.Order());
+        Assert.Equal(pinned.Order(), Samples.Select(e => e.Type).Distinct().Order());
+    }
+
+    [Fact]
+    public void TheCustomerAndRegionOfTheOrder_AreAdditiveFieldsOfReturnRequested_AfterTheReleasedOnes()
+    {
+        var order = Fixtures.Order() with { CustomerId = " c-42 ", Region = "de" };
+        order = order with { Lines = [order.Lines[1] with { SupplierId = "sup-1" }] };
+        var state = new RmaState();
+        RmaMachine.Create(state, new CreateRma("c1", "customer:c-42", "ORD-1", [Fixtures.Shirts()]),
+            new CreateRmaContext("demo", "RMA-1", order, new Dictionary<string, int>(), Grains.Policies.DefaultPolicy.Document, Fixtures.T0));
+
+        Assert.Equal(
+            """{"orderId":"ORD-1","channel":"web","fraudSignal":false,"lines":[{"lineId":"L1","orderLineId":"2","sku":"SKU-TS","category":"apparel","quantity":2,"serialNumbers":[],"unitPrice":{"amount":19.95,"currency":"EUR"},"reasonCode":"too_small","reasonClass":"convenience","supplierId":"sup-1"}],"customerId":"c-42","region":"DE"}""",
+            state.Events[0].DataJson);
+    }
+
+    [Fact]
+    public void AnEventWrittenBeforeTheAdditiveFields_StillReads_WithThemAbsent()
+    {
+        var released = Samples.First(e => e.Type == ReturnRequested.WireName);
+
+        var data = Assert.IsType<ReturnRequested>(RmaEventCatalog.Deserialize(released));
+
+        Assert.Null(data.CustomerId);
+        Assert.Null(data.Region);
+        Assert.Null(data.Lines[0].SupplierId);
+        Assert.Equal(ReasonClass.Convenience, data.Lines[0].ReasonClass);
+    }
+
+    [Theory]
+    [InlineData("vendor_claim.submitted", """{"claimId":"C-1"}""")]
+    [InlineData("return.authorized", "not json")]
+    [InlineData("return.authorized", "")]
+    public void AnUnknownTypeOrUnreadablePayload_IsAnUnknownEvent_KeptAsStored(string type, string json)
+    {
+        var data = RmaEventCatalog.Deserialize(type, json);
+
+        Assert.Equal(new UnknownRmaEvent(type, json), data);
+        Assert.Equal((type, json), RmaEventCatalog.Serialize(data));
     }
 }
