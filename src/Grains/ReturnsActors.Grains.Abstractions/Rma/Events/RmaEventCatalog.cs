@@ -78,6 +78,36 @@ public static class RmaEventCatalog
         }
     }
 
+    /// <summary>The payload's top-level text and number fields as they are on the wire (name → text), for message templates.</summary>
+    public static IReadOnlyDictionary<string, string> ScalarFields(IRmaEventData data)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        JsonElement root;
+        try
+        {
+            root = data is UnknownRmaEvent unknown
+                ? JsonDocument.Parse(string.IsNullOrEmpty(unknown.DataJson) ? "{}" : unknown.DataJson).RootElement
+                : JsonSerializer.SerializeToElement(data, data.GetType(), Json);
+        }
+        catch (JsonException)
+        {
+            return values;
+        }
+
+        if (root.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var property in root.EnumerateObject())
+            {
+                if (property.Value.ValueKind is JsonValueKind.String or JsonValueKind.Number)
+                {
+                    values.TryAdd(property.Name, property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString()! : property.Value.GetRawText());
+                }
+            }
+        }
+
+        return values;
+    }
+
     private static string WireNameField(Type t) =>
         t.GetField("WireName", BindingFlags.Public | BindingFlags.Static) is { IsLiteral: true } f && f.GetRawConstantValue() is string { Length: > 0 } name
             ? name
