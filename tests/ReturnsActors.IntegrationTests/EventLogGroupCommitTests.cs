@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using ReturnsActors.Grains.Rma;
+using ReturnsActors.Grains.Rma.Events;
 using ReturnsActors.IntegrationTests.Infrastructure;
 using ReturnsActors.Silo.Persistence;
 
@@ -128,7 +129,7 @@ public sealed class EventLogGroupCommitTests : IAsyncLifetime
         var (seq, hash) = (0L, AuditChain.GenesisHash);
         for (var i = 0; i < count; i++)
         {
-            var e = AuditChain.Next(seq, hash, "return.note_added", DateTimeOffset.UtcNow, "agent:a", $"{commandPrefix}-{i}", 1, [], new { text = commandPrefix });
+            var e = AuditChain.Next(seq, hash, new NoteAdded(commandPrefix), DateTimeOffset.UtcNow, "agent:a", $"{commandPrefix}-{i}", 1, []);
             events.Add(e);
             (seq, hash) = (e.Seq, e.Hash);
         }

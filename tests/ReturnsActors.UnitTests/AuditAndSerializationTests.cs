@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ReturnsActors.Grains.Policies;
 using ReturnsActors.Grains.Rma;
+using ReturnsActors.Grains.Rma.Events;
 using static ReturnsActors.UnitTests.Fixtures;
 
 namespace ReturnsActors.UnitTests;
@@ -110,7 +111,7 @@ public class EventTimePrecisionTests
     {
         var at = new DateTimeOffset(2026, 11, 26, 8, 0, 0, TimeSpan.Zero).AddTicks(1_234_567);
 
-        var e = AuditChain.Next(0, AuditChain.GenesisHash, "return.requested", at, "agent:a", "c1", 0, [], new { });
+        var e = AuditChain.Next(0, AuditChain.GenesisHash, new NoteAdded("n"), at, "agent:a", "c1", 0, []);
         var fromDatabase = e with { OccurredAt = new DateTimeOffset(e.OccurredAt.Ticks / 10 * 10, TimeSpan.Zero) };
 
         Assert.Equal(0, e.OccurredAt.Ticks % 10);

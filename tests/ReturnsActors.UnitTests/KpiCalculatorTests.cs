@@ -32,6 +32,21 @@ public sealed class KpiCalculatorTests
     }
 
     [Fact]
+    public void ALineTheMachineSendsToQualityReview_IsNotFirstPass()
+    {
+        // The events as the state machine writes them (snake_case disposition), not hand-written ones.
+        var state = Fixtures.Received(Fixtures.Headphones(Grains.Rma.ReasonClass.Defect));
+        Fixtures.Ok(state, new Grains.Rma.RecordInspection("i1", "inspector:i", [new Grains.Rma.InspectedLine("L1", Grains.Rma.ItemGrade.D)]));
+        Fixtures.Ok(state, new Grains.Rma.DispositionRma("d1", "inspector:i"));
+        Assert.Contains(state.Events, e => e.DataJson.Contains("\"disposition\":\"quality_review\"", StringComparison.Ordinal));
+
+        var report = KpiCalculator.Compute("demo", Fixtures.T0.AddDays(-1), Fixtures.T0.AddDays(1), KpiCalculator.GroupByDay, Fixtures.T0, [],
+            state.Events.Select(e => new KpiEvent("RMA-1", e.Type, e.OccurredAt, e.PolicyVersion, e.DataJson)).ToList(), _ => 72);
+
+        Assert.Equal(new FirstPassInspection(1, 0, 0), report.FirstPassInspection);
+    }
+
+    [Fact]
     public void NearestRank_IsAnObservedValue()
     {
         Assert.Equal(2, KpiCalculator.NearestRank([1, 2, 3, 4], 0.5));

@@ -1,6 +1,6 @@
-using System.Text.Json;
 using ReturnsActors.Api.Advisory;
 using ReturnsActors.Grains.Rma;
+using ReturnsActors.Grains.Rma.Events;
 using ReturnsActors.Grains.Tasks;
 using ReturnsActors.Silo.Webhooks;
 
@@ -28,7 +28,7 @@ internal sealed partial class AdvisoryChannel(IGrainFactory grains, ReturnAdvice
 
     public string Name => "advisory";
 
-    public bool Wants(string eventType) => eventType is "return.requested" or "return.hold_placed" or "task.created";
+    public bool Wants(string eventType) => eventType is ReturnRequested.WireName or ReturnHoldPlaced.WireName or TaskCreated.WireName;
 
     public async Task<(bool Sent, string? Error)> SendAsync(WebhookEvent e, CancellationToken cancellationToken)
     {
@@ -67,21 +67,12 @@ internal sealed partial class AdvisoryChannel(IGrainFactory grains, ReturnAdvice
             ? null
             : trail.Where(t => t.CommandId == e.CommandId && t.Seq <= e.Seq).FirstOrDefault(t => IsTrigger(t.Type, t.DataJson));
 
-    private static bool IsTrigger(string type, string dataJson)
+    private static bool IsTrigger(string type, string dataJson) => RmaEventCatalog.Deserialize(type, dataJson) switch
     {
-        if (type is "return.requested" or "return.hold_placed")
-        {
-            return true;
-        }
-
-        if (type != "task.created")
-        {
-            return false;
-        }
-
-        using var data = JsonDocument.Parse(dataJson);
-        return data.RootElement.TryGetProperty("kind", out var kind) && kind.GetString() is { } k && ExceptionTaskKinds.Contains(k);
-    }
+        ReturnRequested or ReturnHoldPlaced => true,
+        TaskCreated task => task.Kind is { } kind && ExceptionTaskKinds.Contains(kind),
+        _ => false,
+    };
 
     /// <summary>The models, waiting briefly for them to load (the first read starts training); the event is retried, never skipped,
     /// when they are not there yet.</summary>

@@ -1,12 +1,12 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;
 using ReturnsActors.Api.Notifications;
 using ReturnsActors.Grains.Orders;
 using ReturnsActors.Grains.Rma;
+using ReturnsActors.Grains.Rma.Events;
 using ReturnsActors.Grains.Telemetry;
 using ReturnsActors.Silo.Webhooks;
 
@@ -25,33 +25,33 @@ internal static class EmailTemplates
 {
     private static readonly Dictionary<(string Language, string Type), EmailTemplate> BuiltIn = new()
     {
-        [("en", "return.authorized")] = new("Your return {rmaId} is authorized",
+        [("en", ReturnAuthorized.WireName)] = new("Your return {rmaId} is authorized",
             "Good news: your return {rmaId} is authorized. We will send you the shipping label next."),
-        [("en", "label.created")] = new("Your return label for {rmaId}",
+        [("en", LabelCreated.WireName)] = new("Your return label for {rmaId}",
             "Your return label for {rmaId} is ready: carrier {carrier}, tracking number {trackingNumber}. Label: {labelUrl}"),
-        [("en", "return.declined")] = new("Your return {rmaId} was declined",
+        [("en", ReturnDeclined.WireName)] = new("Your return {rmaId} was declined",
             "We are sorry: your return {rmaId} was declined. Please contact us if you have questions."),
-        [("en", "receipt.recorded")] = new("We have received your return {rmaId}",
+        [("en", ReceiptRecorded.WireName)] = new("We have received your return {rmaId}",
             "Your return {rmaId} has arrived at our warehouse. We will check it and let you know how it is settled."),
-        [("en", "settlement.refund_issued")] = new("Your refund for {rmaId} is on its way",
+        [("en", RefundIssued.WireName)] = new("Your refund for {rmaId} is on its way",
             "We have issued the refund for your return {rmaId}."),
-        [("en", "settlement.credit_issued")] = new("Your store credit for {rmaId}",
+        [("en", CreditIssued.WireName)] = new("Your store credit for {rmaId}",
             "We have issued store credit for your return {rmaId}."),
-        [("en", "return.closed")] = new("Your return {rmaId} is complete",
+        [("en", ReturnClosed.WireName)] = new("Your return {rmaId} is complete",
             "Your return {rmaId} is complete. Thank you."),
-        [("de", "return.authorized")] = new("Ihre Retoure {rmaId} ist genehmigt",
+        [("de", ReturnAuthorized.WireName)] = new("Ihre Retoure {rmaId} ist genehmigt",
             "Gute Nachricht: Ihre Retoure {rmaId} ist genehmigt. Das Versandetikett senden wir Ihnen als Nächstes."),
-        [("de", "label.created")] = new("Ihr Retourenetikett für {rmaId}",
+        [("de", LabelCreated.WireName)] = new("Ihr Retourenetikett für {rmaId}",
             "Ihr Retourenetikett für {rmaId} ist bereit: Versanddienst {carrier}, Sendungsnummer {trackingNumber}. Etikett: {labelUrl}"),
-        [("de", "return.declined")] = new("Ihre Retoure {rmaId} wurde abgelehnt",
+        [("de", ReturnDeclined.WireName)] = new("Ihre Retoure {rmaId} wurde abgelehnt",
             "Leider wurde Ihre Retoure {rmaId} abgelehnt. Bei Fragen wenden Sie sich bitte an uns."),
-        [("de", "receipt.recorded")] = new("Ihre Retoure {rmaId} ist bei uns eingetroffen",
+        [("de", ReceiptRecorded.WireName)] = new("Ihre Retoure {rmaId} ist bei uns eingetroffen",
             "Ihre Retoure {rmaId} ist in unserem Lager eingetroffen. Wir prüfen sie und melden uns, sobald sie abgerechnet ist."),
-        [("de", "settlement.refund_issued")] = new("Ihre Erstattung für {rmaId} ist unterwegs",
+        [("de", RefundIssued.WireName)] = new("Ihre Erstattung für {rmaId} ist unterwegs",
             "Wir haben die Erstattung für Ihre Retoure {rmaId} veranlasst."),
-        [("de", "settlement.credit_issued")] = new("Ihr Guthaben für {rmaId}",
+        [("de", CreditIssued.WireName)] = new("Ihr Guthaben für {rmaId}",
             "Wir haben Ihnen für Ihre Retoure {rmaId} ein Guthaben gutgeschrieben."),
-        [("de", "return.closed")] = new("Ihre Retoure {rmaId} ist abgeschlossen",
+        [("de", ReturnClosed.WireName)] = new("Ihre Retoure {rmaId} ist abgeschlossen",
             "Ihre Retoure {rmaId} ist abgeschlossen. Vielen Dank."),
     };
 
@@ -63,18 +63,9 @@ internal static class EmailTemplates
     public static string Render(string text, WebhookEvent e)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal) { ["rmaId"] = e.RmaId, ["seq"] = e.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture) };
-        using (var data = JsonDocument.Parse(e.DataJson))
+        foreach (var (name, value) in RmaEventCatalog.ScalarFields(RmaEventCatalog.Deserialize(e.Type, e.DataJson)))
         {
-            if (data.RootElement.ValueKind == JsonValueKind.Object)
-            {
-                foreach (var property in data.RootElement.EnumerateObject())
-                {
-                    if (property.Value.ValueKind is JsonValueKind.String or JsonValueKind.Number)
-                    {
-                        values.TryAdd(property.Name, property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString()! : property.Value.GetRawText());
-                    }
-                }
-            }
+            values.TryAdd(name, value);
         }
 
         var result = new StringBuilder(text);
@@ -103,7 +94,7 @@ internal sealed partial class EmailNotificationChannel(
     public async Task<(bool Sent, string? Error)> SendAsync(WebhookEvent e, CancellationToken cancellationToken)
     {
         // Goods are announced once, at the first receipt where anything arrived; later partial receipts send nothing.
-        if (e.Type == "receipt.recorded" && !IsFirstArrival(e))
+        if (RmaEventCatalog.Deserialize(e.Type, e.DataJson) is ReceiptRecorded { FirstArrival: false })
         {
             return (true, null);
         }
@@ -171,12 +162,6 @@ internal sealed partial class EmailNotificationChannel(
         }
 
         return null;
-    }
-
-    private static bool IsFirstArrival(WebhookEvent e)
-    {
-        using var data = JsonDocument.Parse(e.DataJson);
-        return data.RootElement.TryGetProperty("firstArrival", out var first) && first.ValueKind == JsonValueKind.True;
     }
 
     internal static string MessageId(WebhookEvent e, string from)

@@ -13,7 +13,7 @@ internal sealed class ErpConnector(HttpClient http, ErpConnectorOptions options)
 {
     public string Name => "erp";
 
-    public bool Wants(string eventType) => eventType == "settlement.requested";
+    public bool Wants(string eventType) => eventType == ReturnsActors.Grains.Rma.Events.SettlementRequested.WireName;
 
     public async Task<(bool Sent, string? Error)> SendAsync(WebhookEvent e, CancellationToken cancellationToken)
     {

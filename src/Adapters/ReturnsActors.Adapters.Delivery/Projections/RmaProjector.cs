@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
-using System.Text.Json;
 using ReturnsActors.Grains.Rma;
+using ReturnsActors.Grains.Rma.Events;
 using ReturnsActors.Grains.Telemetry;
 
 namespace ReturnsActors.Silo.Projections;
@@ -14,14 +14,10 @@ namespace ReturnsActors.Silo.Projections;
 /// <param name="SlaStage">The stage an SLA event names, if any.</param>
 internal sealed record RmaChange(string TenantId, string RmaId, string? Warehouse, string Type = "", DateTimeOffset OccurredAt = default, string? SlaStage = null)
 {
-    public static RmaChange From(string tenantId, string rmaId, string type, DateTimeOffset occurredAt, string dataJson) =>
-        new(tenantId, rmaId, RmaProjector.WarehouseOf(type, dataJson), type, occurredAt,
-            type.StartsWith("sla.", StringComparison.Ordinal) ? StringOf(dataJson, "stage") : null);
-
-    private static string? StringOf(string dataJson, string name)
+    public static RmaChange From(string tenantId, string rmaId, string type, DateTimeOffset occurredAt, string dataJson)
     {
-        using var doc = JsonDocument.Parse(dataJson);
-        return doc.RootElement.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        var data = RmaEventCatalog.Deserialize(type, dataJson);
+        return new(tenantId, rmaId, RmaProjector.WarehouseOf(data), type, occurredAt, (data as ISlaEvent)?.Stage);
     }
 }
 
@@ -96,7 +92,7 @@ internal sealed partial class RmaProjector : BackgroundService
                     {
                         // The warehouse that received the goods, else the one the return is routed to.
                         await _readModel.UpsertAsync(view, change.LastOrDefault(c => c.Warehouse is not null)?.Warehouse ?? view.WarehouseId, stoppingToken);
-                        refunds.AddRange(change.Where(c => c.Type == "settlement.refund_issued").Select(c => c.OccurredAt - view.CreatedAt));
+                        refunds.AddRange(change.Where(c => c.Type == RefundIssued.WireName).Select(c => c.OccurredAt - view.CreatedAt));
                     }
                 }
 
@@ -121,17 +117,13 @@ internal sealed partial class RmaProjector : BackgroundService
         }
     }
 
-    /// <summary>The warehouse named by a receipt or routing event's data, if any.</summary>
-    internal static string? WarehouseOf(string type, string dataJson)
+    /// <summary>The warehouse named by a receipt or routing event, if any.</summary>
+    internal static string? WarehouseOf(IRmaEventData data) => data switch
     {
-        if (type is not ("receipt.recorded" or "return.routed"))
-        {
-            return null;
-        }
-
-        using var doc = JsonDocument.Parse(dataJson);
-        return doc.RootElement.TryGetProperty("warehouse", out var w) && w.ValueKind == JsonValueKind.String ? w.GetString() : null;
-    }
+        ReceiptRecorded receipt => receipt.Warehouse,
+        ReturnRouted routed => routed.Warehouse,
+        _ => null,
+    };
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Read-model projection failed; retrying the same batch")]
     private partial void LogProjectionFailed(Exception ex);

@@ -59,10 +59,11 @@ internal sealed partial class PostgresRmaEventLog(NpgsqlDataSource dataSource, I
             SELECT coalesce(sum((l ->> 'quantity')::bigint), 0)::bigint,
                    coalesce(sum((l ->> 'quantity')::bigint) FILTER (WHERE l ->> 'reasonClass' = 'defect'), 0)::bigint
             FROM rma_events e CROSS JOIN LATERAL json_array_elements(e.data_json::json -> 'lines') AS l
-            WHERE e.tenant_id = @tenant AND e.type = 'return.requested' AND e.occurred_at >= @from AND e.occurred_at < @before
+            WHERE e.tenant_id = @tenant AND e.type = @type AND e.occurred_at >= @from AND e.occurred_at < @before
               AND e.rma_id <> @rma AND l ->> 'category' = @category
             """);
         command.Parameters.AddWithValue("tenant", tenantId);
+        command.Parameters.AddWithValue("type", ReturnsActors.Grains.Rma.Events.ReturnRequested.WireName);
         command.Parameters.AddWithValue("from", from.UtcDateTime);
         command.Parameters.AddWithValue("before", before.UtcDateTime);
         command.Parameters.AddWithValue("rma", excludeRmaId);

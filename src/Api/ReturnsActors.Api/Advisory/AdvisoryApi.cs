@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -12,6 +11,7 @@ using ReturnsActors.Api.Tenancy;
 using ReturnsActors.Grains;
 using ReturnsActors.Grains.Policies;
 using ReturnsActors.Grains.Rma;
+using ReturnsActors.Grains.Rma.Events;
 
 namespace ReturnsActors.Api.Advisory;
 
@@ -135,12 +135,11 @@ internal static class AdvisoryApi
 
         var trail = await a.Grain.GetEventsAsync();
         var (mode, why) = (RecommendationMode.Advisory, a.Case.Decision.Why);
-        if (trail.LastOrDefault(e => e.Type == "recommendation.issued" && e.CommandId == command.CommandId) is { } issued)
+        if (trail.LastOrDefault(e => e.Type == RecommendationIssued.WireName && e.CommandId == command.CommandId) is { } e
+            && RmaEventCatalog.Deserialize(e) is RecommendationIssued issued)
         {
-            using var data = JsonDocument.Parse(issued.DataJson);
-            mode = data.RootElement.GetProperty("mode").GetString() == AdvisoryActions.ModeName(RecommendationMode.AutoApplied)
-                ? RecommendationMode.AutoApplied : RecommendationMode.Advisory;
-            why = data.RootElement.TryGetProperty("why", out var w) ? w.GetString() ?? why : why;
+            mode = issued.Mode == AdvisoryActions.ModeName(RecommendationMode.AutoApplied) ? RecommendationMode.AutoApplied : RecommendationMode.Advisory;
+            why = issued.Why ?? why;
         }
 
         var summary = CaseSummary.Summarize(recorded.Rma!, trail, a.Case.Recommendation, a.Case.Decision, time.GetUtcNow());
@@ -167,13 +166,8 @@ internal static class AdvisoryApi
         }
 
         // The override names the last recorded recommendation; none recorded is the grain's 409.
-        var last = (await grain.GetEventsAsync()).LastOrDefault(e => e.Type == "recommendation.issued");
-        var recommended = "";
-        if (last is not null)
-        {
-            using var data = JsonDocument.Parse(last.DataJson);
-            recommended = data.RootElement.TryGetProperty("action", out var a) ? a.GetString() ?? "" : "";
-        }
+        var last = (await grain.GetEventsAsync()).LastOrDefault(e => e.Type == RecommendationIssued.WireName);
+        var recommended = last is null ? "" : (RmaEventCatalog.Deserialize(last) as RecommendationIssued)?.Action ?? "";
 
         var result = await grain.OverrideRecommendationAsync(new OverrideRecommendation(
             CommandId(http), CallerTenant.Actor(http), recommended, request.ChosenAction ?? "", request.Note));

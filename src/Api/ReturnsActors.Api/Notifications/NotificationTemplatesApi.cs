@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using ReturnsActors.Api.Problems;
 using ReturnsActors.Api.Tenancy;
 using ReturnsActors.Grains.Orders;
+using ReturnsActors.Grains.Rma.Events;
 using ReturnsActors.Api.Webhooks;
 
 namespace ReturnsActors.Api.Notifications;
@@ -38,7 +39,7 @@ internal static class NotificationTemplatesApi
 {
     /// <summary>The milestone event types a template can be given for.</summary>
     public static readonly IReadOnlyList<string> EventTypes =
-        ["return.authorized", "label.created", "return.declined", "receipt.recorded", "settlement.refund_issued", "settlement.credit_issued", "return.closed"];
+        [ReturnAuthorized.WireName, LabelCreated.WireName, ReturnDeclined.WireName, ReceiptRecorded.WireName, RefundIssued.WireName, CreditIssued.WireName, ReturnClosed.WireName];
 
     public static RouteGroupBuilder MapNotificationTemplates(this IEndpointRouteBuilder app)
     {

@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text.Json;
+using ReturnsActors.Grains.Rma.Events;
 using ReturnsActors.Grains.Rma;
 using ReturnsActors.Grains.Tasks;
 
@@ -35,18 +35,15 @@ public static class KpiCalculator
     /// <summary>The event types the KPIs read; one query fetches them all.</summary>
     public static readonly IReadOnlyList<string> EventTypes =
     [
-        "return.requested", "item.dispositioned", "task.created", "sla.breached",
-        RefundIssued, "settlement.credit_issued", "settlement.replacement_created", "return.resolved_without_return",
-        RecommendationIssued, RecommendationOverridden,
+        ReturnRequested.WireName, ItemDispositioned.WireName, TaskCreated.WireName, SlaBreached.WireName,
+        RefundIssued.WireName, CreditIssued.WireName, ReplacementCreated.WireName, ReturnResolvedWithoutReturn.WireName,
+        RecommendationIssued.WireName, RecommendationOverridden.WireName,
     ];
 
     public static readonly IReadOnlyList<string> AgingBuckets = ["0-2d", "3-7d", "8-14d", "15-30d", ">30d"];
 
-    private const string RefundIssued = "settlement.refund_issued";
-    private const string RecommendationIssued = "recommendation.issued";
-    private const string RecommendationOverridden = "recommendation.overridden";
     private static readonly HashSet<string> _resolutions =
-        [RefundIssued, "settlement.credit_issued", "settlement.replacement_created", "return.resolved_without_return"];
+        [RefundIssued.WireName, CreditIssued.WireName, ReplacementCreated.WireName, ReturnResolvedWithoutReturn.WireName];
     private static readonly HashSet<string> _receiptExceptions = [TaskQueues.KindWrongItem, TaskQueues.KindSerialMismatch];
 
     /// <summary>Whether a return is still being worked on.</summary>
@@ -63,8 +60,8 @@ public static class KpiCalculator
         var rowById = rows.ToDictionary(r => r.RmaId, StringComparer.Ordinal);
         var byRma = events.OrderBy(e => e.OccurredAt).GroupBy(e => e.RmaId, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
-        var requested = byRma.Values.Select(l => l.FirstOrDefault(e => e.Type == "return.requested")).OfType<KpiEvent>()
-            .ToDictionary(e => e.RmaId, e => (e.OccurredAt, Data: Parse(e.DataJson)), StringComparer.Ordinal);
+        var requested = byRma.Values.Select(l => l.FirstOrDefault(e => e.Type == ReturnRequested.WireName)).OfType<KpiEvent>()
+            .ToDictionary(e => e.RmaId, e => (e.OccurredAt, Data: Data<ReturnRequested>(e)), StringComparer.Ordinal);
 
         // Cycle time.
         var cycles = new List<(string Channel, double Hours)>();
@@ -73,7 +70,7 @@ public static class KpiCalculator
             var resolved = list.FirstOrDefault(e => _resolutions.Contains(e.Type));
             if (resolved is not null && InRange(resolved.OccurredAt) && requested.TryGetValue(rmaId, out var req))
             {
-                var channel = rowById.TryGetValue(rmaId, out var row) ? row.Channel : Str(req.Data, "channel") ?? "(unknown)";
+                var channel = rowById.TryGetValue(rmaId, out var row) ? row.Channel : req.Data?.Channel ?? "(unknown)";
                 cycles.Add((channel, (resolved.OccurredAt - req.OccurredAt).TotalHours));
             }
         }
@@ -87,9 +84,9 @@ public static class KpiCalculator
 
         // Refund SLA adherence.
         int refunds = 0, within = 0;
-        foreach (var refund in events.Where(e => e.Type == RefundIssued && InRange(e.OccurredAt)))
+        foreach (var refund in events.Where(e => e.Type == RefundIssued.WireName && InRange(e.OccurredAt)))
         {
-            var dispositioned = byRma[refund.RmaId].LastOrDefault(e => e.Type == "item.dispositioned" && e.OccurredAt <= refund.OccurredAt);
+            var dispositioned = byRma[refund.RmaId].LastOrDefault(e => e.Type == ItemDispositioned.WireName && e.OccurredAt <= refund.OccurredAt);
             if (dispositioned is null)
             {
                 continue;
@@ -103,14 +100,13 @@ public static class KpiCalculator
         }
 
         // First-pass inspection.
-        var tasks = events.Where(e => e.Type == "task.created").Select(e => (Event: e, Kind: Str(Parse(e.DataJson), "kind") ?? "")).ToList();
+        var tasks = events.Where(e => e.Type == TaskCreated.WireName).Select(e => (Event: e, Kind: Data<TaskCreated>(e)?.Kind ?? "")).ToList();
         var withReceiptException = tasks.Where(t => _receiptExceptions.Contains(t.Kind)).Select(t => t.Event.RmaId).ToHashSet(StringComparer.Ordinal);
         int lines = 0, firstPass = 0;
-        foreach (var line in events.Where(e => e.Type == "item.dispositioned" && InRange(e.OccurredAt)))
+        foreach (var line in events.Where(e => e.Type == ItemDispositioned.WireName && InRange(e.OccurredAt)))
         {
             lines++;
-            var disposition = Str(Parse(line.DataJson), "disposition");
-            if (!string.Equals(disposition, nameof(Disposition.QualityReview), StringComparison.OrdinalIgnoreCase) && !withReceiptException.Contains(line.RmaId))
+            if (Data<ItemDispositioned>(line)?.Disposition != Disposition.QualityReview && !withReceiptException.Contains(line.RmaId))
             {
                 firstPass++;
             }
@@ -135,7 +131,7 @@ public static class KpiCalculator
         var backlog = Count(open.Select(r => r.Warehouse ?? NoWarehouse));
 
         // SLA breaches over time, every period present.
-        var breaches = events.Where(e => e.Type == "sla.breached" && InRange(e.OccurredAt)).ToList();
+        var breaches = events.Where(e => e.Type == SlaBreached.WireName && InRange(e.OccurredAt)).ToList();
         var series = new List<PeriodCount>();
         for (var start = PeriodStart(from, groupBy); start < to; start = groupBy == GroupByWeek ? start.AddDays(7) : start.AddDays(1))
         {
@@ -144,9 +140,9 @@ public static class KpiCalculator
         }
 
         // Advisory governance.
-        var issued = events.Where(e => e.Type == RecommendationIssued && InRange(e.OccurredAt)).ToList();
-        var autoApplied = issued.Count(e => Str(Parse(e.DataJson), "mode") == "auto_applied");
-        var overridden = events.Count(e => e.Type == RecommendationOverridden && InRange(e.OccurredAt));
+        var issued = events.Where(e => e.Type == RecommendationIssued.WireName && InRange(e.OccurredAt)).ToList();
+        var autoApplied = issued.Count(e => Data<RecommendationIssued>(e)?.Mode == AdvisoryActions.ModeName(RecommendationMode.AutoApplied));
+        var overridden = events.Count(e => e.Type == RecommendationOverridden.WireName && InRange(e.OccurredAt));
         var overrideRate = issued.Count == 0 ? (double?)null : Math.Round(Math.Min(1.0, (double)overridden / issued.Count), 4);
         var advisory = new AdvisoryKpis(issued.Count, autoApplied, overridden, overrideRate,
             overrideRate is { } rate ? Math.Round(1 - rate, 4) : null);
@@ -170,14 +166,14 @@ public static class KpiCalculator
         return groupBy == GroupByWeek ? day.AddDays(-(((int)day.DayOfWeek + 6) % 7)) : day;
     }
 
-    private static IEnumerable<string> Families(Dictionary<string, (DateTimeOffset, JsonElement Data)> requested, string rmaId)
+    private static IEnumerable<string> Families(Dictionary<string, (DateTimeOffset, ReturnRequested? Data)> requested, string rmaId)
     {
-        if (!requested.TryGetValue(rmaId, out var req) || !req.Data.TryGetProperty("lines", out var lines) || lines.ValueKind != JsonValueKind.Array)
+        if (!requested.TryGetValue(rmaId, out var req) || req.Data?.Lines is not { } lines)
         {
             return [UnknownFamily];
         }
 
-        var families = lines.EnumerateArray().Select(l => Str(l, "category")).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        var families = lines.Select(l => l.Category).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
         return families.Count == 0 ? [UnknownFamily] : families;
     }
 
@@ -185,14 +181,7 @@ public static class KpiCalculator
         keys.GroupBy(k => k, StringComparer.Ordinal).Select(g => new KeyCount(g.Key, g.Count()))
             .OrderByDescending(k => k.Count).ThenBy(k => k.Key, StringComparer.Ordinal).ToList();
 
-    private static JsonElement Parse(string json)
-    {
-        using var doc = JsonDocument.Parse(string.IsNullOrEmpty(json) ? "{}" : json);
-        return doc.RootElement.Clone();
-    }
-
-    private static string? Str(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+    private static T? Data<T>(KpiEvent e) where T : class, IRmaEventData => RmaEventCatalog.Deserialize(e.Type, e.DataJson) as T;
 
     private static double? Ratio(int part, int whole) => whole == 0 ? null : Math.Round((double)part / whole, 4);
 

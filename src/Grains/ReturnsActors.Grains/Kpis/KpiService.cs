@@ -14,7 +14,7 @@ public sealed class KpiService(IRmaReadModel readModel, IRmaEventQuery events, I
         var log = await events.ReadTenantEventsAsync(tenantId, [.. KpiCalculator.EventTypes], to, cancellationToken);
 
         var hours = new Dictionary<int, int>();
-        foreach (var version in log.Where(e => e.Type == "settlement.refund_issued").Select(e => e.PolicyVersion).Distinct())
+        foreach (var version in log.Where(e => e.Type == Rma.Events.RefundIssued.WireName).Select(e => e.PolicyVersion).Distinct())
         {
             var policy = version == 0 ? null : await grains.GetGrain<IPolicyGrain>(tenantId).GetVersionAsync(version);
             hours[version] = (policy ?? DefaultPolicy.Document).Sla.RefundHours;

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
-using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using ReturnsActors.Grains.Rma.Events;
 
 namespace ReturnsActors.Grains.Rma;
 
@@ -9,14 +8,6 @@ namespace ReturnsActors.Grains.Rma;
 public static class AuditChain
 {
     public const string GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000";
-
-    /// <summary>How event payloads are written: camelCase, snake_case enum names, no nulls.</summary>
-    public static JsonSerializerOptions DataJson { get; } = new(JsonSerializerDefaults.Web)
-    {
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-    };
 
     /// <summary>SHA-256 (lower-case hex) over a JSON array of the event's fields in a fixed order;
     /// the payload is hashed as the exact stored text, the time as UTC round-trip text.</summary>
@@ -51,17 +42,24 @@ public static class AuditChain
     public static string Hash(RmaEvent e) =>
         Hash(e.Seq, e.Type, e.OccurredAt, e.Actor, e.CommandId, e.PolicyVersion, e.RuleIds, e.DataJson, e.PrevHash);
 
-    /// <summary>Creates the next event of the chain.</summary>
+    /// <summary>Creates the next event of the chain from a typed payload, written by <see cref="RmaEventCatalog"/>.</summary>
+    public static RmaEvent Next(long prevSeq, string prevHash, IRmaEventData data, DateTimeOffset occurredAt, string actor,
+        string commandId, int policyVersion, IReadOnlyList<string> ruleIds)
+    {
+        var (type, json) = RmaEventCatalog.Serialize(data);
+        return Next(prevSeq, prevHash, type, occurredAt, actor, commandId, policyVersion, ruleIds, json);
+    }
+
+    /// <summary>Creates the next event of the chain; <paramref name="dataJson"/> is stored and hashed as it is.</summary>
     public static RmaEvent Next(long prevSeq, string prevHash, string type, DateTimeOffset occurredAt, string actor,
-        string commandId, int policyVersion, IReadOnlyList<string> ruleIds, object data)
+        string commandId, int policyVersion, IReadOnlyList<string> ruleIds, string dataJson)
     {
         var seq = prevSeq + 1;
         // Event times are whole microseconds, the precision PostgreSQL keeps, so the event log's copy hashes the same.
         var utc = occurredAt.ToUniversalTime();
         var at = new DateTimeOffset(utc.Ticks - (utc.Ticks % 10), TimeSpan.Zero);
-        var json = JsonSerializer.Serialize(data, DataJson);
-        var hash = Hash(seq, type, at, actor, commandId, policyVersion, ruleIds, json, prevHash);
-        return new RmaEvent(seq, type, at, actor, commandId, policyVersion, ruleIds, json, prevHash, hash);
+        var hash = Hash(seq, type, at, actor, commandId, policyVersion, ruleIds, dataJson, prevHash);
+        return new RmaEvent(seq, type, at, actor, commandId, policyVersion, ruleIds, dataJson, prevHash, hash);
     }
 
     /// <summary>Recomputes the chain from an anchor (the last trimmed event) and reports the first event that does not match.</summary>

@@ -16,7 +16,7 @@ public interface IRmaEventQuery
     Task<IReadOnlyList<Kpis.KpiEvent>> ReadTenantEventsAsync(string tenantId, IReadOnlyCollection<string> types, DateTimeOffset before,
         CancellationToken cancellationToken = default);
 
-    /// <summary>Units of <paramref name="category"/> in the tenant's <c>return.requested</c> events in [<paramref name="from"/>,
+    /// <summary>Units of <paramref name="category"/> in the tenant's <see cref="Events.ReturnRequested"/> events in [<paramref name="from"/>,
     /// <paramref name="before"/>), return <paramref name="excludeRmaId"/> left out: all of them, and those with reason class defect.</summary>
     Task<CategoryReturnUnits> CategoryReturnUnitsAsync(string tenantId, string category, DateTimeOffset from, DateTimeOffset before, string excludeRmaId,
         CancellationToken cancellationToken = default);
@@ -77,14 +77,17 @@ public sealed class InMemoryRmaEventLog : IRmaEventLog, IRmaEventQuery
         string excludeRmaId, CancellationToken cancellationToken = default)
     {
         long units = 0, defective = 0;
-        foreach (var e in TenantEvents(tenantId, ["return.requested"], before).Where(e => e.OccurredAt >= from && e.RmaId != excludeRmaId))
+        foreach (var e in TenantEvents(tenantId, [Events.ReturnRequested.WireName], before).Where(e => e.OccurredAt >= from && e.RmaId != excludeRmaId))
         {
-            using var data = System.Text.Json.JsonDocument.Parse(e.DataJson);
-            foreach (var line in data.RootElement.GetProperty("lines").EnumerateArray().Where(l => l.GetProperty("category").GetString() == category))
+            if (Events.RmaEventCatalog.Deserialize(e.Type, e.DataJson) is not Events.ReturnRequested requested)
             {
-                var quantity = line.GetProperty("quantity").GetInt32();
-                units += quantity;
-                defective += line.GetProperty("reasonClass").GetString() == "defect" ? quantity : 0;
+                continue;
+            }
+
+            foreach (var line in requested.Lines.Where(l => l.Category == category))
+            {
+                units += line.Quantity;
+                defective += line.ReasonClass == ReasonClass.Defect ? line.Quantity : 0;
             }
         }
 

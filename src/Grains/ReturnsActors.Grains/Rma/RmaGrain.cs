@@ -1,8 +1,8 @@
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using ReturnsActors.Grains.Inbound;
 using ReturnsActors.Grains.Orders;
 using ReturnsActors.Grains.Policies;
+using ReturnsActors.Grains.Rma.Events;
 using ReturnsActors.Grains.Stock;
 using ReturnsActors.Grains.Suppliers;
 using ReturnsActors.Grains.Tasks;
@@ -246,14 +246,15 @@ public sealed class RmaGrain(
         try
         {
             await eventLog.AppendAsync(this.GetPrimaryKeyString(), pending);
-            foreach (var e in pending)
+            var typed = pending.Select(e => (Event: e, Data: RmaEventCatalog.Deserialize(e))).ToList();
+            foreach (var (e, data) in typed)
             {
-                await ApplySideEffectAsync(e);
+                await ApplySideEffectAsync(e, data);
             }
 
-            await ReportToWarehousesAsync(pending);
-            await ClaimFromSuppliersAsync(pending);
-            if (pending.Any(e => e.Type == "return.authorized"))
+            await ReportToWarehousesAsync(typed);
+            await ClaimFromSuppliersAsync(typed);
+            if (typed.Any(e => e.Data is ReturnAuthorized))
             {
                 // Routing is decided here, after the authorization is durable; its events join the outbox and are drained below.
                 await RouteAsync(pending[^1].Seq);
@@ -298,57 +299,44 @@ public sealed class RmaGrain(
 
     /// <summary>Reports the warehouse-relevant events to the warehouse they concern, through the per-silo aggregator
     /// (never the warehouse grain itself). Completes when the warehouse applied them; retried with the outbox otherwise.</summary>
-    private async Task ReportToWarehousesAsync(IReadOnlyList<RmaEvent> events)
+    private async Task ReportToWarehousesAsync(IReadOnlyList<(RmaEvent Event, IRmaEventData Data)> events)
     {
         var (tenantId, rmaId) = ParseKey();
         var reports = new List<(string Warehouse, WarehouseReportItem Item)>();
-        foreach (var e in events)
+        var current = state.State.WarehouseId;
+        foreach (var (e, data) in events)
         {
-            switch (e.Type)
+            WarehouseReportItem Report(WarehouseReportKind kind, int units, string? lineId = null, ItemGrade? grade = null, Disposition? disposition = null) =>
+                new(rmaId, e.Seq, kind, units, e.OccurredAt, lineId, grade, disposition);
+
+            switch (data)
             {
-                case "return.routed":
-                    using (var data = JsonDocument.Parse(e.DataJson))
+                case ReturnRouted routed:
+                    if (routed.PreviousWarehouse is { } previous)
                     {
-                        var root = data.RootElement;
-                        var units = root.GetProperty("units").GetInt32();
-                        if (root.TryGetProperty("previousWarehouse", out var prev) && prev.ValueKind == JsonValueKind.String)
-                        {
-                            reports.Add((prev.GetString()!, new WarehouseReportItem(rmaId, e.Seq, WarehouseReportKind.Unrouted, units, e.OccurredAt)));
-                        }
-
-                        reports.Add((root.GetProperty("warehouse").GetString()!, new WarehouseReportItem(rmaId, e.Seq, WarehouseReportKind.Routed, units, e.OccurredAt)));
+                        reports.Add((previous, Report(WarehouseReportKind.Unrouted, routed.Units)));
                     }
 
+                    reports.Add((routed.Warehouse, Report(WarehouseReportKind.Routed, routed.Units)));
                     break;
-                case "receipt.recorded" when state.State.WarehouseId is { } warehouse:
-                    using (var data = JsonDocument.Parse(e.DataJson))
+                case ReceiptRecorded receipt when current is { } warehouse:
+                    if (receipt.PreviousWarehouse is { } moved)
                     {
-                        var units = data.RootElement.GetProperty("lines").EnumerateArray()
-                            .Where(l => !(l.TryGetProperty("wrongItem", out var w) && w.ValueKind == JsonValueKind.True))
-                            .Sum(l => l.TryGetProperty("quantity", out var q) ? q.GetInt32() : 0);
-                        if (data.RootElement.TryGetProperty("previousWarehouse", out var prev) && prev.ValueKind == JsonValueKind.String)
-                        {
-                            reports.Add((prev.GetString()!, new WarehouseReportItem(rmaId, e.Seq, WarehouseReportKind.Unrouted, 0, e.OccurredAt)));
-                        }
-
-                        reports.Add((warehouse, new WarehouseReportItem(rmaId, e.Seq, WarehouseReportKind.Received, units, e.OccurredAt)));
+                        reports.Add((moved, Report(WarehouseReportKind.Unrouted, 0)));
                     }
 
+                    reports.Add((warehouse, Report(WarehouseReportKind.Received, receipt.Lines.Where(l => l.WrongItem != true).Sum(l => l.Quantity))));
                     break;
-                case "item.inspected" or "item.dispositioned" when state.State.WarehouseId is { } warehouse:
-                    using (var data = JsonDocument.Parse(e.DataJson))
-                    {
-                        var lineId = data.RootElement.GetProperty("lineId").GetString();
-                        var line = state.State.Lines.FirstOrDefault(l => l.LineId == lineId);
-                        var units = line?.QuantityReceived ?? 0;
-                        reports.Add((warehouse, e.Type == "item.inspected"
-                            ? new WarehouseReportItem(rmaId, e.Seq, WarehouseReportKind.Inspected, units, e.OccurredAt, lineId, line?.Grade)
-                            : new WarehouseReportItem(rmaId, e.Seq, WarehouseReportKind.Dispositioned, units, e.OccurredAt, lineId, null, line?.Disposition)));
-                    }
-
+                case ItemInspected inspected when current is { } warehouse:
+                    var inspectedLine = state.State.Lines.FirstOrDefault(l => l.LineId == inspected.LineId);
+                    reports.Add((warehouse, Report(WarehouseReportKind.Inspected, inspectedLine?.QuantityReceived ?? 0, inspected.LineId, inspectedLine?.Grade)));
                     break;
-                case "return.cancelled" or "return.declined" or "return.expired" when state.State.WarehouseId is { } warehouse:
-                    reports.Add((warehouse, new WarehouseReportItem(rmaId, e.Seq, WarehouseReportKind.Unrouted, 0, e.OccurredAt)));
+                case ItemDispositioned dispositioned when current is { } warehouse:
+                    var line = state.State.Lines.FirstOrDefault(l => l.LineId == dispositioned.LineId);
+                    reports.Add((warehouse, Report(WarehouseReportKind.Dispositioned, line?.QuantityReceived ?? 0, dispositioned.LineId, null, line?.Disposition)));
+                    break;
+                case ReturnCancelled or ReturnDeclined or ReturnExpired when current is { } warehouse:
+                    reports.Add((warehouse, Report(WarehouseReportKind.Unrouted, 0)));
                     break;
             }
         }
@@ -364,18 +352,9 @@ public sealed class RmaGrain(
     }
 
     /// <summary>Drafts vendor claim lines for lines dispositioned to vendor, at their supplier; idempotent by (rma, line).</summary>
-    private async Task ClaimFromSuppliersAsync(IReadOnlyList<RmaEvent> events)
+    private async Task ClaimFromSuppliersAsync(IReadOnlyList<(RmaEvent Event, IRmaEventData Data)> events)
     {
-        var lineIds = new HashSet<string>();
-        foreach (var e in events.Where(e => e.Type == "item.dispositioned"))
-        {
-            using var data = JsonDocument.Parse(e.DataJson);
-            if (data.RootElement.TryGetProperty("lineId", out var id) && id.GetString() is { } lineId)
-            {
-                lineIds.Add(lineId);
-            }
-        }
-
+        var lineIds = events.Select(e => e.Data).OfType<ItemDispositioned>().Select(d => d.LineId).ToHashSet(StringComparer.Ordinal);
         var claimable = state.State.Lines
             .Where(l => lineIds.Contains(l.LineId) && l.Disposition == Disposition.ReturnToVendor && l.SupplierId is not null)
             .ToList();
@@ -393,35 +372,21 @@ public sealed class RmaGrain(
         }
     }
 
-    private async Task ApplySideEffectAsync(RmaEvent e)
+    private async Task ApplySideEffectAsync(RmaEvent e, IRmaEventData data)
     {
         var (tenantId, rmaId) = ParseKey();
-        switch (e.Type)
+        switch (data)
         {
-            case "task.created":
-                using (var data = JsonDocument.Parse(e.DataJson))
-                {
-                    var root = data.RootElement;
-                    var queue = root.GetProperty("queue").GetString()!;
-                    await GrainFactory.GetGrain<ITaskQueueGrain>($"{tenantId}/{queue}").CreateAsync(new CreateHumanTask(
-                        root.GetProperty("taskId").GetString()!, root.GetProperty("kind").GetString()!, rmaId,
-                        root.GetProperty("reason").GetString() ?? "", e.OccurredAt));
-                }
-
+            case TaskCreated task:
+                await GrainFactory.GetGrain<ITaskQueueGrain>($"{tenantId}/{task.Queue}").CreateAsync(new CreateHumanTask(
+                    task.TaskId, task.Kind, rmaId, task.Reason ?? "", e.OccurredAt));
                 break;
-            case "return.cancelled" or "return.declined" or "return.expired":
+            case ReturnCancelled or ReturnDeclined or ReturnExpired:
                 await Ledger(state.State.OrderId).ReleaseAsync(rmaId);
                 break;
-            case "label.created":
+            case LabelCreated { TrackingNumber.Length: > 0 } label:
                 // Carrier webhooks name the parcel, not the return: every path that records a label indexes it here.
-                using (var data = JsonDocument.Parse(e.DataJson))
-                {
-                    if (data.RootElement.TryGetProperty("trackingNumber", out var tracking) && tracking.GetString() is { Length: > 0 } number)
-                    {
-                        await GrainFactory.GetGrain<ITrackingIndexGrain>($"{tenantId}/{number}").SetAsync(rmaId);
-                    }
-                }
-
+                await GrainFactory.GetGrain<ITrackingIndexGrain>($"{tenantId}/{label.TrackingNumber}").SetAsync(rmaId);
                 break;
         }
     }

@@ -1,5 +1,6 @@
 using ReturnsActors.Grains.Orders;
 using ReturnsActors.Grains.Policies;
+using ReturnsActors.Grains.Rma.Events;
 using ReturnsActors.Grains.Tasks;
 using ReturnsActors.Grains.Warehouses;
 
@@ -176,14 +177,10 @@ public static class RmaMachine
 
         var tx = new Tx(s, ctx.Now, cmd);
         var windowRules = lines.Select(l => PolicyRules.WindowFor(policy, order.Channel, l.Category).RuleId).Distinct().ToList();
-        tx.Raise("return.requested", new
-        {
-            orderId = order.OrderId,
-            channel = order.Channel,
-            customerNote = cmd.CustomerNote,
-            fraudSignal = cmd.FraudSignal,
-            lines = lines.Select(l => new { l.LineId, l.OrderLineId, l.Sku, l.Category, l.Quantity, l.SerialNumbers, unitPrice = l.UnitPrice, l.ReasonCode, l.ReasonClass }),
-        }, windowRules);
+        tx.Raise(new ReturnRequested(order.OrderId, order.Channel, cmd.CustomerNote, cmd.FraudSignal,
+            lines.Select(l => new ReturnRequestedLine(l.LineId, l.OrderLineId, l.Sku, l.Category, l.Quantity, l.SerialNumbers, l.UnitPrice,
+                l.ReasonCode, l.ReasonClass, l.SupplierId)).ToList(),
+            s.CustomerId, s.Region), windowRules);
 
         var value = lines.Sum(l => l.UnitPrice.Amount * l.Quantity);
         var (route, routeRules, queue) = PolicyRules.Route(policy, order.Channel, value, lines.Select(l => l.ReasonClass), cmd.FraudSignal);
@@ -197,7 +194,7 @@ public static class RmaMachine
                 // while the fraud desk looks; one above it waits for the fraud desk's decision.
                 s.OnHold = true;
                 s.HoldReason = HoldFraudCheck;
-                tx.Raise("return.hold_placed", new { reason = s.HoldReason }, routeRules);
+                tx.Raise(new ReturnHoldPlaced(HoldFraudCheck), routeRules);
                 if (value <= policy.AutoApproveLimit)
                 {
                     Authorize(tx, null, ["auto_approve.within_limit"]);
@@ -289,13 +286,13 @@ public static class RmaMachine
             if (d.WarnedAt is null && now >= d.WarnAt)
             {
                 d.WarnedAt = now;
-                tx.Raise("sla.warning", new { stage = d.Stage, dueAt = d.DueAt, warnAt = d.WarnAt }, [$"sla.{d.Stage}.warning"]);
+                tx.Raise(new SlaWarning(d.Stage, d.DueAt, d.WarnAt), [$"sla.{d.Stage}.warning"]);
             }
 
             if (d.BreachedAt is null && now >= d.DueAt && d.CompletedAt is null)
             {
                 d.BreachedAt = now;
-                tx.Raise("sla.breached", new { stage = d.Stage, dueAt = d.DueAt }, [$"sla.{d.Stage}"]);
+                tx.Raise(new SlaBreached(d.Stage, d.DueAt), [$"sla.{d.Stage}"]);
                 if (d.Stage == StageShip && s.Policy.ExpireWhenShipByPasses && CanExpire(s))
                 {
                     Expire(tx, "ship_by_passed", ["sla.ship.expire"]);
@@ -401,13 +398,13 @@ public static class RmaMachine
         var units = s.Lines.Where(l => l.Acceptance == LineAcceptance.Accepted).Sum(l => l.Quantity);
         if (decision.WarehouseId is null)
         {
-            tx.Raise("return.unroutable", new { reason = decision.Reason, units }, decision.RuleIds);
+            tx.Raise(new ReturnUnroutable(decision.Reason, units), decision.RuleIds);
             return;
         }
 
         var previous = s.WarehouseId;
         s.WarehouseId = decision.WarehouseId;
-        tx.Raise("return.routed", new { warehouse = decision.WarehouseId, previousWarehouse = previous, units, reason = decision.Reason, note }, decision.RuleIds);
+        tx.Raise(new ReturnRouted(decision.WarehouseId, previous, units, decision.Reason, note), decision.RuleIds);
     }
 
     // ---- transitions ----
@@ -448,7 +445,7 @@ public static class RmaMachine
 
         tx.State.Status = RmaStatus.Declined;
         CompleteAllDeadlines(tx);
-        tx.Raise("return.declined", new { reason });
+        tx.Raise(new ReturnDeclined(reason));
     }
 
     private static Rejection? Flag(Tx tx, FlagRmaForReview c)
@@ -489,7 +486,7 @@ public static class RmaMachine
 
         s.Status = RmaStatus.Cancelled;
         CompleteAllDeadlines(tx);
-        tx.Raise("return.cancelled", new { by = c.By, reason = c.Reason });
+        tx.Raise(new ReturnCancelled(c.By, c.Reason));
         return null;
     }
 
@@ -505,11 +502,12 @@ public static class RmaMachine
             return invalid;
         }
 
-        tx.State.Carrier = c.Carrier.Trim();
-        tx.State.TrackingNumber = c.TrackingNumber.Trim();
-        tx.State.LabelUrl = c.LabelUrl;
+        var label = new LabelCreated(c.Carrier.Trim(), c.TrackingNumber.Trim(), c.LabelUrl);
+        tx.State.Carrier = label.Carrier;
+        tx.State.TrackingNumber = label.TrackingNumber;
+        tx.State.LabelUrl = label.LabelUrl;
         tx.State.Status = RmaStatus.AwaitingShipment;
-        tx.Raise("label.created", new { carrier = tx.State.Carrier, trackingNumber = tx.State.TrackingNumber, labelUrl = c.LabelUrl });
+        tx.Raise(label);
         return null;
     }
 
@@ -524,11 +522,9 @@ public static class RmaMachine
         var shippable = s.Lines.Where(l => l.Acceptance == LineAcceptance.Accepted && l.Receipt == LineReceipt.Pending && l.QuantityReceived == 0).ToList();
         var beforeShipping = s.Status is RmaStatus.Authorized or RmaStatus.AwaitingShipment;
         var stale = false;
-        string type;
         switch (c.Kind)
         {
             case CarrierEventKind.InTransit:
-                type = "shipment.in_transit";
                 stale = !beforeShipping;
                 foreach (var l in shippable.Where(l => l.Logistics is LineLogistics.Awaiting or LineLogistics.NotDroppedOff or LineLogistics.Lost))
                 {
@@ -544,7 +540,6 @@ public static class RmaMachine
 
                 break;
             case CarrierEventKind.Delivered:
-                type = "shipment.delivered";
                 stale = !(beforeShipping || s.Status == RmaStatus.InTransit);
                 foreach (var l in shippable)
                 {
@@ -560,7 +555,6 @@ public static class RmaMachine
 
                 break;
             case CarrierEventKind.Lost:
-                type = "shipment.lost";
                 stale = !(beforeShipping || s.Status == RmaStatus.InTransit);
                 if (!stale)
                 {
@@ -572,7 +566,6 @@ public static class RmaMachine
 
                 break;
             case CarrierEventKind.NotDroppedOff:
-                type = "shipment.not_dropped_off";
                 stale = !beforeShipping;
                 if (!stale)
                 {
@@ -587,7 +580,13 @@ public static class RmaMachine
                 return Rejection.Invalid("carrier.kind", "Unknown carrier event.");
         }
 
-        tx.Raise(type, new { carrierOccurredAt = c.OccurredAt, stale, status = s.Status });
+        tx.Raise(c.Kind switch
+        {
+            CarrierEventKind.InTransit => new ShipmentInTransit(c.OccurredAt, stale, s.Status),
+            CarrierEventKind.Delivered => new ShipmentDelivered(c.OccurredAt, stale, s.Status),
+            CarrierEventKind.Lost => new ShipmentLost(c.OccurredAt, stale, s.Status),
+            _ => new ShipmentNotDroppedOff(c.OccurredAt, stale, s.Status),
+        });
         if (c.Kind == CarrierEventKind.Lost && !stale)
         {
             CreateTask(tx, s.Policy.EscalationQueue, TaskQueues.KindCarrierLost, "The carrier reported the parcel lost.", ["carrier.lost"]);
@@ -635,7 +634,7 @@ public static class RmaMachine
 
         // The first receipt at which anything arrived: the customer is told once that the goods are in (partial receipts follow).
         var firstArrival = input.Any(i => i.Quantity > 0) && s.Lines.All(l => l.QuantityReceived == 0 && l.Receipt != LineReceipt.WrongItem);
-        var results = new List<object>();
+        var results = new List<ReceiptLine>();
         var exceptions = new List<(string Kind, string Reason)>();
         foreach (var item in input)
         {
@@ -666,7 +665,7 @@ public static class RmaMachine
                 exceptions.Add((TaskQueues.KindSerialMissing, $"Line {line.LineId}: {item.Quantity} unit(s) arrived with {serials.Count} serial number(s); expected {string.Join(", ", line.SerialNumbers)}."));
             }
 
-            results.Add(new { line.LineId, quantity = item.Quantity, serialNumbers = serials, item.WrongItem, line.Receipt, line.QuantityReceived, line.SerialMismatch });
+            results.Add(new ReceiptLine(line.LineId, item.Quantity, serials, item.WrongItem, line.Receipt, line.QuantityReceived, line.SerialMismatch));
         }
 
         if (c.Final)
@@ -674,7 +673,7 @@ public static class RmaMachine
             foreach (var line in s.Lines.Where(l => l.Acceptance == LineAcceptance.Accepted && l.Receipt == LineReceipt.Pending))
             {
                 line.Receipt = line.QuantityReceived > 0 ? LineReceipt.ShortShipped : LineReceipt.NotReceived;
-                results.Add(new { line.LineId, quantity = 0, line.Receipt, line.QuantityReceived });
+                results.Add(new ReceiptLine(line.LineId, 0, null, null, line.Receipt, line.QuantityReceived, null));
             }
         }
 
@@ -699,7 +698,7 @@ public static class RmaMachine
             s.WarehouseId = c.Warehouse.Trim();
         }
 
-        tx.Raise("receipt.recorded", new { warehouse = c.Warehouse, previousWarehouse, final = c.Final, firstArrival, status = s.Status, lines = results });
+        tx.Raise(new ReceiptRecorded(c.Warehouse, previousWarehouse, c.Final, firstArrival, s.Status, results));
         foreach (var (kind, reason) in exceptions)
         {
             CreateTask(tx, TaskQueues.InspectionException, kind, reason, [$"receipt.{kind}"]);
@@ -752,7 +751,7 @@ public static class RmaMachine
             line.Grade = item.Grade;
             line.ConditionNotes = item.ConditionNotes;
             line.EvidenceRefs = (item.EvidenceRefs ?? []).ToList();
-            tx.Raise("item.inspected", new { line.LineId, line.Sku, grade = item.Grade, conditionNotes = item.ConditionNotes, evidenceRefs = line.EvidenceRefs });
+            tx.Raise(new ItemInspected(line.LineId, line.Sku, item.Grade, item.ConditionNotes, line.EvidenceRefs));
         }
 
         return null;
@@ -806,7 +805,7 @@ public static class RmaMachine
                 : (explicitChoice.Disposition, "manual.disposition");
             decided.Add((line, rule));
             line.Disposition = disposition;
-            tx.Raise("item.dispositioned", new { line.LineId, line.Sku, line.Grade, disposition }, [rule]);
+            tx.Raise(new ItemDispositioned(line.LineId, line.Sku, line.Grade, disposition), [rule]);
         }
 
         if (decided.Count == 0)
@@ -862,7 +861,7 @@ public static class RmaMachine
                 // Not a refusal: the request is taken, the return waits on hold until a person picks another settlement or retries.
                 s.OnHold = true;
                 s.HoldReason = HoldReplacementOutOfStock;
-                tx.Raise("return.hold_placed", new { reason = s.HoldReason, kind = c.Kind, skus = missing }, [RuleReplacementUnavailable]);
+                tx.Raise(new ReturnHoldPlaced(HoldReplacementOutOfStock, c.Kind, missing), [RuleReplacementUnavailable]);
                 CreateTask(tx, TaskQueues.Exceptions, TaskQueues.KindReplacementOutOfStock,
                     $"Replacement ({c.Kind}) out of stock: {string.Join(", ", missing)}. Choose refund, store credit or retry the replacement.",
                     [RuleReplacementUnavailable]);
@@ -871,7 +870,7 @@ public static class RmaMachine
         }
 
         var rules = new List<string>();
-        var lines = new List<object>();
+        var lines = new List<SettlementLine>();
         foreach (var line in s.Lines.Where(l => l.Acceptance == LineAcceptance.Accepted))
         {
             var units = line.Receipt == LineReceipt.WrongItem ? 0 : line.QuantityReceived;
@@ -882,13 +881,14 @@ public static class RmaMachine
             line.Settlement = c.Kind;
             line.RestockingFee = fee;
             line.Deduction = deduction;
-            line.SettledAmount = IsReplacement(c.Kind) ? Money.Zero(value.Currency) : (value - fee - deduction).AtLeastZero();
-            lines.Add(new { line.LineId, units, value, restockingFee = fee, deduction, amount = line.SettledAmount });
+            var amount = IsReplacement(c.Kind) ? Money.Zero(value.Currency) : (value - fee - deduction).AtLeastZero();
+            line.SettledAmount = amount;
+            lines.Add(new SettlementLine(line.LineId, units, value, fee, deduction, amount));
         }
 
         s.SettlementKind = c.Kind;
         s.Status = RmaStatus.PendingSettlement;
-        tx.Raise("settlement.requested", new { kind = c.Kind, total = ToView(s).SettlementTotal, lines }, rules.Distinct().ToList());
+        tx.Raise(new SettlementRequested(c.Kind, ToView(s).SettlementTotal, lines), rules.Distinct().ToList());
         return null;
     }
 
@@ -910,16 +910,17 @@ public static class RmaMachine
             return invalid;
         }
 
-        s.SettlementReference = c.Reference.Trim();
+        var reference = c.Reference.Trim();
+        s.SettlementReference = reference;
         s.Status = RmaStatus.Resolved;
         CompleteAllDeadlines(tx);
-        var type = s.SettlementKind switch
+        var total = ToView(s).SettlementTotal;
+        tx.Raise(s.SettlementKind switch
         {
-            SettlementKind.RefundOriginalPayment => "settlement.refund_issued",
-            SettlementKind.StoreCredit or SettlementKind.CreditMemo => "settlement.credit_issued",
-            _ => "settlement.replacement_created",
-        };
-        tx.Raise(type, new { kind = s.SettlementKind, reference = s.SettlementReference, total = ToView(s).SettlementTotal });
+            SettlementKind.RefundOriginalPayment => new RefundIssued(s.SettlementKind, reference, total),
+            SettlementKind.StoreCredit or SettlementKind.CreditMemo => new CreditIssued(s.SettlementKind, reference, total),
+            _ => new ReplacementCreated(s.SettlementKind, reference, total),
+        });
         return null;
     }
 
@@ -959,7 +960,7 @@ public static class RmaMachine
         s.Status = RmaStatus.PendingSettlement;
         CompleteDeadline(tx, StageShip);
         StartDeadline(tx, StageRefund, s.Policy.Sla.RefundHours);
-        tx.Raise("return.resolved_without_return", new { kind = c.Kind, reason = c.Reason, total = ToView(s).SettlementTotal }, ["manual.returnless"]);
+        tx.Raise(new ReturnResolvedWithoutReturn(c.Kind, c.Reason, ToView(s).SettlementTotal), ["manual.returnless"]);
         return null;
     }
 
@@ -974,7 +975,7 @@ public static class RmaMachine
         s.Status = RmaStatus.Expired;
         CompleteAllDeadlines(tx);
         var shipBy = s.Deadlines.LastOrDefault(d => d.Stage == StageShip)?.DueAt;
-        tx.Raise("return.expired", new { reason, shipBy }, rules);
+        tx.Raise(new ReturnExpired(reason, shipBy), rules);
         return null;
     }
 
@@ -989,7 +990,7 @@ public static class RmaMachine
         s.StatusBeforeClose = s.Status;
         s.Status = RmaStatus.Closed;
         CompleteAllDeadlines(tx);
-        tx.Raise("return.closed", new { from = s.StatusBeforeClose });
+        tx.Raise(new ReturnClosed(s.StatusBeforeClose));
         return null;
     }
 
@@ -1008,7 +1009,7 @@ public static class RmaMachine
 
         s.Status = s.StatusBeforeClose ?? RmaStatus.Resolved;
         s.StatusBeforeClose = null;
-        tx.Raise("return.reopened", new { reason = c.Reason, status = s.Status });
+        tx.Raise(new ReturnReopened(c.Reason, s.Status));
         return null;
     }
 
@@ -1019,7 +1020,7 @@ public static class RmaMachine
             return Rejection.Invalid("note.invalid", "A note is 1 to 4000 characters.", new Dictionary<string, string[]> { ["text"] = ["Must be 1 to 4000 characters."] });
         }
 
-        tx.Raise("note.added", new { text = c.Text });
+        tx.Raise(new NoteAdded(c.Text));
         return null;
     }
 
@@ -1043,7 +1044,7 @@ public static class RmaMachine
 
         s.OnHold = true;
         s.HoldReason = c.Reason;
-        tx.Raise("return.hold_placed", new { reason = c.Reason });
+        tx.Raise(new ReturnHoldPlaced(c.Reason));
         return null;
     }
 
@@ -1058,7 +1059,7 @@ public static class RmaMachine
         var reason = s.HoldReason;
         s.OnHold = false;
         s.HoldReason = null;
-        tx.Raise("return.hold_released", new { reason, note = c.Note });
+        tx.Raise(new ReturnHoldReleased(reason, c.Note));
         return null;
     }
 
@@ -1074,7 +1075,12 @@ public static class RmaMachine
             return Rejection.Invalid("task.activity", "Unknown task activity.");
         }
 
-        tx.Raise($"task.{c.Activity.ToString().ToLowerInvariant()}", new { taskId = c.TaskId, queue = c.Queue, detail = c.Detail });
+        tx.Raise(c.Activity switch
+        {
+            TaskActivity.Assigned => new TaskAssigned(c.TaskId, c.Queue, c.Detail),
+            TaskActivity.Completed => new TaskCompleted(c.TaskId, c.Queue, c.Detail),
+            _ => new TaskEscalated(c.TaskId, c.Queue, c.Detail),
+        });
         return null;
     }
 
@@ -1140,16 +1146,8 @@ public static class RmaMachine
 
         s.LastRecommendedAction = c.Action;
         s.LastRecommendationModelVersion = c.ModelVersion;
-        tx.Raise("recommendation.issued", new
-        {
-            action = c.Action,
-            confidence = Math.Round(c.Confidence, 4),
-            modelVersion = c.ModelVersion,
-            reasons,
-            mode = AdvisoryActions.ModeName(apply is null ? RecommendationMode.Advisory : RecommendationMode.AutoApplied),
-            why,
-            triggerSeq = c.TriggerSeq,
-        });
+        tx.Raise(new RecommendationIssued(c.Action, Math.Round(c.Confidence, 4), c.ModelVersion, reasons,
+            AdvisoryActions.ModeName(apply is null ? RecommendationMode.Advisory : RecommendationMode.AutoApplied), why, c.TriggerSeq));
         apply?.Invoke();
         return null;
     }
@@ -1203,13 +1201,7 @@ public static class RmaMachine
                 new Dictionary<string, string[]> { ["chosenAction"] = ["Differs from the recommended action."] });
         }
 
-        tx.Raise("recommendation.overridden", new
-        {
-            recommendedAction = c.RecommendedAction,
-            chosenAction = c.ChosenAction,
-            modelVersion = s.LastRecommendationModelVersion,
-            note = c.Note,
-        });
+        tx.Raise(new RecommendationOverridden(c.RecommendedAction, c.ChosenAction, s.LastRecommendationModelVersion, c.Note));
         return null;
     }
 
@@ -1226,7 +1218,7 @@ public static class RmaMachine
         s.Status = RmaStatus.Authorized;
         CompleteDeadline(tx, StageAuthorize);
         StartDeadline(tx, StageShip, s.Policy.Sla.ShipHours);
-        tx.Raise("return.authorized", new { note, lines = s.Lines.Select(l => new { l.LineId, l.Acceptance }) }, rules);
+        tx.Raise(new ReturnAuthorized(note, s.Lines.Select(l => new AuthorizedLine(l.LineId, l.Acceptance)).ToList()), rules);
     }
 
     private static void SendToReview(Tx tx, string reason, string queue, string kind, IReadOnlyList<string> rules)
@@ -1239,14 +1231,14 @@ public static class RmaMachine
 
         s.Status = RmaStatus.UnderReview;
         StartDeadline(tx, StageAuthorize, s.Policy.Sla.AuthorizeHours);
-        tx.Raise("return.flagged", new { reason, queue }, rules);
+        tx.Raise(new ReturnFlagged(reason, queue), rules);
         CreateTask(tx, queue, kind, reason, rules);
     }
 
     private static void CreateTask(Tx tx, string queue, string kind, string reason, IReadOnlyList<string> rules)
     {
         var taskId = $"{tx.State.RmaId}-{kind}-{tx.State.LastSeq + 1}";
-        tx.Raise("task.created", new { taskId, queue, kind, reason }, rules);
+        tx.Raise(new TaskCreated(taskId, queue, kind, reason), rules);
     }
 
     private static void StartDeadline(Tx tx, string stage, int hours)
@@ -1339,9 +1331,9 @@ public static class RmaMachine
         public DateTimeOffset Now { get; } = now;
         public List<RmaEvent> Events { get; } = [];
 
-        public void Raise(string type, object data, IReadOnlyList<string>? rules = null)
+        public void Raise(IRmaEventData data, IReadOnlyList<string>? rules = null)
         {
-            var e = AuditChain.Next(State.LastSeq, State.LastHash, type, Now, actor, commandId, State.Policy.Version, rules ?? [], data);
+            var e = AuditChain.Next(State.LastSeq, State.LastHash, data, Now, actor, commandId, State.Policy.Version, rules ?? []);
             State.LastSeq = e.Seq;
             State.LastHash = e.Hash;
             State.UpdatedAt = Now;

@@ -64,11 +64,11 @@ public sealed class ReturnsMetrics
     public void Transition(string eventType, string? slaStage = null)
     {
         _transitions.Add(1, new KeyValuePair<string, object?>("event_type", eventType));
-        if (eventType == "sla.warning")
+        if (eventType == Rma.Events.SlaWarning.WireName)
         {
             _slaWarnings.Add(1, new KeyValuePair<string, object?>("stage", slaStage ?? "unknown"));
         }
-        else if (eventType == "sla.breached")
+        else if (eventType == Rma.Events.SlaBreached.WireName)
         {
             _slaBreaches.Add(1, new KeyValuePair<string, object?>("stage", slaStage ?? "unknown"));
         }
