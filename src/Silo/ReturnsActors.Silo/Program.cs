@@ -57,11 +57,5 @@ namespace ReturnsActors.Silo
             await app.RunAsync();
             return 0;
         }
-
-        internal static int Usage(string problem)
-        {
-            Console.Error.WriteLine($"ReturnsActors: {problem}. See --help; dead-letters list [--tenant T] [--status pending|replayed] | dead-letters replay ID [--url URL].");
-            return 2;
-        }
     }
 }

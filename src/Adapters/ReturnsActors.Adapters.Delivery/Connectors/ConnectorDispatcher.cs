@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
+using ReturnsActors.Adapters.Delivery;
 using ReturnsActors.Api.Connectors;
 using ReturnsActors.Api.Webhooks;
-using ReturnsActors.Grains.Telemetry;
 using ReturnsActors.Silo.Webhooks;
 
 namespace ReturnsActors.Silo.Connectors;
@@ -175,166 +175,82 @@ internal sealed class InMemoryConnectorCheckpoints(InMemoryWebhookStore journal)
         _dead.Where(d => d.Key.Tenant == tenantId && d.Key.Channel == channel).Select(d => d.Value);
 }
 
-/// <summary>Feeds each connector its tenants' events in log order, one at a time, with the webhook building blocks (the outbox's
-/// log reader and the delivery options' backoff): the checkpoint of a (tenant, channel) moves past an event only once it was sent
-/// (or the channel does not want it, or it was dead-lettered after <c>MaxAttempts</c>); a failure holds that (tenant, channel) and is
-/// retried with exponential backoff and jitter. (Tenant, channel) pairs run concurrently (<see cref="KeyedWorkers{TKey}"/>), so a slow
-/// tenant holds back no other; queued replays of dead letters go first.</summary>
-internal sealed partial class ConnectorDispatcher(
-    IEnumerable<IConnectorChannel> channels, IConnectorCheckpoints checkpoints, IWebhookOutbox outbox, WebhookDeliveryOptions options,
-    TimeProvider time, ReturnsMetrics metrics, ILogger<ConnectorDispatcher> logger) : BackgroundService
+/// <summary>A connector's key: one tenant's log for one channel, which skips events older than <paramref name="EnabledAt"/>.</summary>
+internal sealed record ConnectorKey(string Tenant, IConnectorChannel Channel, DateTimeOffset EnabledAt);
+
+/// <summary>Feeds each connector its tenants' events through the <see cref="LogSubscriberEngine"/>: a (tenant, channel) is a key, so a
+/// slow tenant holds back no other; its checkpoint moves past an event only once it was sent (or the channel does not want it, or it
+/// was dead-lettered after <c>MaxAttempts</c>). Events older than the channel's first start are skipped.</summary>
+internal sealed class ConnectorDispatcher(
+    LogSubscriberEngine engine, IEnumerable<IConnectorChannel> channels, IConnectorCheckpoints checkpoints, TimeProvider time)
+    : BackgroundService, ILogSubscriber<ConnectorKey, (ConnectorDeadLetter Letter, WebhookEvent Event)>
 {
-    private const int BatchSize = 100;
+    private readonly List<IConnectorChannel> _active = channels.ToList();
     private readonly Dictionary<string, DateTimeOffset> _enabledAt = [];
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public string Name => "Connector";
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        _active.Count == 0 ? Task.CompletedTask : engine.RunAsync(this, stoppingToken);
+
+    public async Task<IReadOnlyList<ConnectorKey>> KeysAsync(CancellationToken cancellationToken)
     {
-        var active = channels.ToList();
-        if (active.Count == 0)
+        foreach (var channel in _active)
         {
-            return;
-        }
-
-        var workers = new KeyedWorkers<(string, string)>(options.Parallelism);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
+            if (!_enabledAt.ContainsKey(channel.Name))
             {
-                foreach (var channel in active)
-                {
-                    if (!_enabledAt.ContainsKey(channel.Name))
-                    {
-                        _enabledAt[channel.Name] = await checkpoints.EnabledAtAsync(channel.Name, time.GetUtcNow(), stoppingToken);
-                    }
-                }
-
-                foreach (var tenant in await checkpoints.TenantsAsync(stoppingToken))
-                {
-                    foreach (var channel in active)
-                    {
-                        var enabledAt = _enabledAt[channel.Name];
-                        await workers.StartAsync((tenant, channel.Name), ct => PumpAsync(tenant, channel, enabledAt, ct), stoppingToken);
-                    }
-                }
-
-                await Task.Delay(options.Poll, time, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception ex)
-            {
-                LogPassFailed(ex);
-                await Task.Delay(TimeSpan.FromSeconds(2), time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                _enabledAt[channel.Name] = await checkpoints.EnabledAtAsync(channel.Name, time.GetUtcNow(), cancellationToken);
             }
         }
 
-        await workers.DrainAsync();
+        return (await checkpoints.TenantsAsync(cancellationToken)).SelectMany(tenant => _active.Select(channel => new ConnectorKey(tenant, channel, _enabledAt[channel.Name]))).ToList();
     }
 
-    private async Task PumpAsync(string tenant, IConnectorChannel channel, DateTimeOffset enabledAt, CancellationToken cancellationToken)
+    public async Task<ILogSubscription<(ConnectorDeadLetter Letter, WebhookEvent Event)>?> ClaimAsync(ConnectorKey key,
+        DateTimeOffset now, CancellationToken cancellationToken) =>
+        await checkpoints.ClaimAsync(key.Tenant, key.Channel.Name, now, cancellationToken) is { } lease
+            ? new Subscription(key.Tenant, key.Channel, key.EnabledAt, lease, checkpoints)
+            : null;
+
+    private sealed class Subscription(string tenant, IConnectorChannel channel, DateTimeOffset enabledAt, ConnectorLease lease,
+        IConnectorCheckpoints checkpoints) : ILogSubscription<(ConnectorDeadLetter Letter, WebhookEvent Event)>
     {
-        try
-        {
-            await using var lease = await checkpoints.ClaimAsync(tenant, channel.Name, time.GetUtcNow(), cancellationToken);
-            if (lease is null)
-            {
-                return;
-            }
+        public string TenantId => tenant;
+        public string Key => $"{channel.Name} tenant {tenant}";
+        public string DeadLetterKind => channel.Name;
+        public SubscriberProgress Progress => new(lease.Progress.Checkpoint, lease.Progress.FailedAttempts, LastError: lease.Progress.LastError);
+        public bool Due => lease.Progress.Due;
 
-            foreach (var (letter, e) in await checkpoints.QueuedReplaysAsync(tenant, channel.Name, cancellationToken))
-            {
-                var (sent, error) = await SendOneAsync(channel, e, cancellationToken);
-                await checkpoints.RecordReplayAsync(tenant, channel.Name, letter.Id, sent, error, time.GetUtcNow(), cancellationToken);
-            }
+        public bool Wants(WebhookEvent e) => channel.Wants(e.Type) && e.OccurredAt >= enabledAt;
 
-            if (lease.Progress.Due)
-            {
-                await SendAsync(tenant, channel, enabledAt, lease.Progress, cancellationToken);
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        public Task<DeliveryResult> SendAsync(WebhookEvent e, CancellationToken cancellationToken) => SendOneAsync(e, cancellationToken);
+
+        public string? StopReason(DeliveryResult result, SubscriberProgress progress, DateTimeOffset now) => null;
+
+        public Task RecordAsync(SubscriberStep step, CancellationToken cancellationToken)
         {
+            var p = step.Progress;
+            var next = step.NextAttemptAt ?? DateTimeOffset.MinValue;
+            return checkpoints.SaveAsync(tenant, channel.Name, new ConnectorProgress(p.Checkpoint, p.FailedAttempts, next, p.LastError), cancellationToken,
+                step is { Kind: DeliveryStep.DeadLettered, Event: { } e } ? new ConnectorDeadEvent(e, step.Attempt, p.LastError, step.At) : null);
         }
-        catch (Exception ex)
+
+        public Task<IReadOnlyList<(ConnectorDeadLetter Letter, WebhookEvent Event)>> QueuedReplaysAsync(CancellationToken cancellationToken) =>
+            checkpoints.QueuedReplaysAsync(tenant, channel.Name, cancellationToken);
+
+        public Task<DeliveryResult> SendReplayAsync((ConnectorDeadLetter Letter, WebhookEvent Event) replay, CancellationToken cancellationToken) =>
+            SendOneAsync(replay.Event, cancellationToken);
+
+        public Task RecordReplayAsync((ConnectorDeadLetter Letter, WebhookEvent Event) replay, DeliveryResult result, DateTimeOffset at,
+            CancellationToken cancellationToken) =>
+            checkpoints.RecordReplayAsync(tenant, channel.Name, replay.Letter.Id, result.Delivered, result.Error, at, cancellationToken);
+
+        public ValueTask DisposeAsync() => lease.DisposeAsync();
+
+        private async Task<DeliveryResult> SendOneAsync(WebhookEvent e, CancellationToken cancellationToken)
         {
-            LogPassFailed(ex);
+            var (sent, error) = await channel.SendAsync(e, cancellationToken);
+            return new DeliveryResult(sent, error);
         }
     }
-
-    /// <summary>A channel that throws fails that one send like any other failure (backoff, then a dead letter), instead of failing
-    /// the pass before anything is recorded, which would retry the same event on every poll and hold back the ones after it.</summary>
-    private static async Task<(bool Sent, string? Error)> SendOneAsync(IConnectorChannel channel, WebhookEvent e, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await channel.SendAsync(e, cancellationToken);
-        }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            return (false, $"{ex.GetType().Name}: {ex.Message}");
-        }
-    }
-
-    private async Task SendAsync(string tenant, IConnectorChannel channel, DateTimeOffset enabledAt, ConnectorProgress progress, CancellationToken cancellationToken)
-    {
-        var checkpoint = progress.Checkpoint;
-        var failed = progress.FailedAttempts;
-        var lastError = progress.LastError;
-        var saved = checkpoint;
-        foreach (var e in await outbox.ReadAfterAsync(tenant, checkpoint, BatchSize, cancellationToken))
-        {
-            if (channel.Wants(e.Type) && e.OccurredAt >= enabledAt)
-            {
-                var (sent, error) = await SendOneAsync(channel, e, cancellationToken);
-                if (!sent)
-                {
-                    failed++;
-                    lastError = error;
-                    var now = time.GetUtcNow();
-                    if (failed >= options.MaxAttempts)
-                    {
-                        // Exhausted: park it and move on.
-                        checkpoint = saved = e.Position;
-                        await checkpoints.SaveAsync(tenant, channel.Name, new ConnectorProgress(checkpoint, 0, DateTimeOffset.MinValue, error),
-                            cancellationToken, new ConnectorDeadEvent(e, failed, error, now));
-                        metrics.DeadLetter(channel.Name);
-                        LogDeadLettered(channel.Name, tenant, e.RmaId, e.Seq, failed, error);
-                        failed = 0;
-                        continue;
-                    }
-
-                    await checkpoints.SaveAsync(tenant, channel.Name, new ConnectorProgress(checkpoint, failed, now + options.Backoff(failed), error),
-                        cancellationToken);
-                    LogSendFailed(channel.Name, tenant, e.RmaId, e.Seq, failed, error);
-                    return;
-                }
-
-                // Stored at once: after a restart this event is not sent again.
-                failed = 0;
-                lastError = null;
-                checkpoint = saved = e.Position;
-                await checkpoints.SaveAsync(tenant, channel.Name, new ConnectorProgress(checkpoint, 0, DateTimeOffset.MinValue), cancellationToken);
-                continue;
-            }
-
-            checkpoint = e.Position;
-        }
-
-        // Events the channel does not want: only the checkpoint moves.
-        if (checkpoint != saved)
-        {
-            await checkpoints.SaveAsync(tenant, channel.Name, new ConnectorProgress(checkpoint, failed, DateTimeOffset.MinValue, lastError), cancellationToken);
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Connector pass failed; retrying")]
-    private partial void LogPassFailed(Exception ex);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Connector {Channel} tenant {TenantId} return {RmaId} seq {Seq} attempt {Attempt} failed: {Error}")]
-    private partial void LogSendFailed(string channel, string tenantId, string rmaId, long seq, int attempt, string? error);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Connector {Channel} tenant {TenantId} return {RmaId} seq {Seq} dead-lettered after {Attempts} attempts: {Error}")]
-    private partial void LogDeadLettered(string channel, string tenantId, string rmaId, long seq, int attempts, string? error);
 }

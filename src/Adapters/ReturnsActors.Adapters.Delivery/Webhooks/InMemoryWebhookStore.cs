@@ -1,3 +1,4 @@
+using ReturnsActors.Adapters.Delivery;
 using ReturnsActors.Api.Webhooks;
 using ReturnsActors.Grains.Rma;
 
@@ -20,8 +21,8 @@ internal sealed record WebhookTarget(string TenantId, string Id, string Url, IRe
 internal sealed record WebhookProgress(WebhookCursor Checkpoint, int FailedAttempts, DateTimeOffset? NextAttemptAt, DateTimeOffset? FailingSince,
     string? DisabledReason, WebhookDeliveryAttempt? Attempt, string? DeadLetterPayload = null);
 
-/// <summary>The dispatcher's side of the subscription store.</summary>
-internal interface IWebhookOutbox
+/// <summary>The dispatcher's side of the subscription store; it reads the tenant's log too (<see cref="IEventLogReader"/>).</summary>
+internal interface IWebhookOutbox : IEventLogReader
 {
     /// <summary>Active subscriptions whose next attempt is due.</summary>
     Task<IReadOnlyList<(string TenantId, string Id)>> DueAsync(DateTimeOffset now, CancellationToken cancellationToken);
@@ -29,9 +30,6 @@ internal interface IWebhookOutbox
     /// <summary>Takes the subscription for one delivery pass (no other dispatcher delivers it until the lease is disposed) and reads it
     /// fresh; null when another dispatcher has it or it is no longer due.</summary>
     Task<WebhookLease?> ClaimAsync(string tenantId, string id, DateTimeOffset now, CancellationToken cancellationToken);
-
-    /// <summary>The tenant's events after <paramref name="checkpoint"/>, in log order.</summary>
-    Task<IReadOnlyList<WebhookEvent>> ReadAfterAsync(string tenantId, WebhookCursor checkpoint, int limit, CancellationToken cancellationToken);
 
     Task RecordAsync(string tenantId, string id, WebhookProgress progress, CancellationToken cancellationToken);
 

@@ -44,15 +44,6 @@ internal static class AdvisoryHosting
             return await store.GetActiveAsync(ct) ?? throw new InvalidOperationException($"Advisory model {artifact.Version} was activated but is not active.");
         }
     }
-
-    /// <summary>Trains a version from the synthetic generator, stores it and makes it the active one.</summary>
-    public static async Task<AdvisoryArtifact> TrainAndActivateAsync(this IAdvisoryModelStore store, int seed, int rows, TimeProvider time, CancellationToken ct)
-    {
-        var artifact = await Task.Run(() => AdvisoryArtifact.Train(seed, rows, trainedAt: time.GetUtcNow()), ct);
-        await store.PublishAsync(artifact, ct);
-        await store.ActivateAsync(artifact.Version, time.GetUtcNow(), ct);
-        return artifact;
-    }
 }
 
 /// <summary>Keeps this silo on the store's active version: loads it at start (training the first one when the store has

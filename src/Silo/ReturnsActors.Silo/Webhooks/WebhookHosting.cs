@@ -1,3 +1,4 @@
+using ReturnsActors.Adapters.Delivery;
 using ReturnsActors.Adapters.Outbound;
 using ReturnsActors.Api.Webhooks;
 using ReturnsActors.Silo.Settings;
@@ -21,6 +22,8 @@ internal static class WebhookHosting
             TimeSpan.FromHours(webhooks.DisableAfterHours), webhooks.Parallelism));
         services.AddHttpClient<WebhookSender>(c => c.Timeout = TimeSpan.FromSeconds(settings.Webhooks.TimeoutSeconds))
             .ConfigurePrimaryHttpMessageHandler(() => SsrfGuard.CreateHandler(settings.Webhooks.AllowLoopback));
+        services.AddSingleton<IEventLogReader>(sp => sp.GetRequiredService<IWebhookOutbox>());
+        services.AddSingleton<LogSubscriberEngine>();
         services.AddHostedService<WebhookDispatcher>();
         if (settings.Profile == HostingProfile.Cluster)
         {

@@ -322,3 +322,15 @@ internal sealed class Releaser(Func<ValueTask> release) : IAsyncDisposable
 {
     public ValueTask DisposeAsync() => release();
 }
+
+internal static class AdvisoryModelStoreExtensions
+{
+    /// <summary>Trains a version from the synthetic generator, stores it and makes it the active one.</summary>
+    public static async Task<AdvisoryArtifact> TrainAndActivateAsync(this IAdvisoryModelStore store, int seed, int rows, TimeProvider time, CancellationToken ct)
+    {
+        var artifact = await Task.Run(() => AdvisoryArtifact.Train(seed, rows, trainedAt: time.GetUtcNow()), ct);
+        await store.PublishAsync(artifact, ct);
+        await store.ActivateAsync(artifact.Version, time.GetUtcNow(), ct);
+        return artifact;
+    }
+}

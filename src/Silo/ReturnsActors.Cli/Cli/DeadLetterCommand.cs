@@ -16,7 +16,7 @@ internal static class DeadLetterCommand
         var options = args.Where(a => a.StartsWith("--", StringComparison.Ordinal)).ToArray();
         if (positional.Length == 0 || positional[0] is not ("list" or "replay") || (positional[0] == "replay" && positional.Length < 2))
         {
-            return SiloProgram.Usage("dead-letters needs 'list' or 'replay ID'");
+            return Usage("dead-letters needs 'list' or 'replay ID'");
         }
 
         var builder = Host.CreateApplicationBuilder(options);
@@ -58,5 +58,11 @@ internal static class DeadLetterCommand
         using var response = await http.SendAsync(request);
         Console.WriteLine($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         return response.IsSuccessStatusCode ? 0 : 1;
+    }
+
+    private static int Usage(string problem)
+    {
+        Console.Error.WriteLine($"ReturnsActors: {problem}. See --help; dead-letters list [--tenant T] [--status pending|replayed] | dead-letters replay ID [--url URL].");
+        return 2;
     }
 }
