@@ -79,12 +79,13 @@ internal static class EmailTemplates
 }
 
 /// <summary>Mails the customer of the return's order at each milestone through SMTP (MailKit), in the customer's language. The address
-/// and language are read from the order (<see cref="IOrderSource"/>) at send time, so they stay out of grain state and the event log.
+/// and language are read at send time from the order (<see cref="IOrderSource"/>) the return's events name, so they stay out of grain
+/// state and the event log, and the return's grain is not called.
 /// An order without an address skips the mail (logged and counted in <c>returnsactors.notifications.skipped</c>), and the channel
 /// moves on. The Message-Id is stable per (tenant, return, seq), so a mail sent again after a crash between the server's accept and
 /// the checkpoint can be recognised as the same one.</summary>
 internal sealed partial class EmailNotificationChannel(
-    EmailNotificationOptions options, INotificationTemplateStore templates, IGrainFactory grains, IOrderSource orders, ReturnsMetrics metrics,
+    EmailNotificationOptions options, INotificationTemplateStore templates, IRmaEventLog log, IOrderSource orders, ReturnsMetrics metrics,
     ILogger<EmailNotificationChannel> logger) : IConnectorChannel
 {
     public string Name => "email";
@@ -101,7 +102,7 @@ internal sealed partial class EmailNotificationChannel(
 
         try
         {
-            var order = await OrderAsync(e);
+            var order = await OrderAsync(e, cancellationToken);
             if ((options.RecipientOverride ?? order?.CustomerEmail) is not { } recipient)
             {
                 var reason = order is null ? "no_order" : "no_address";
@@ -136,10 +137,11 @@ internal sealed partial class EmailNotificationChannel(
         }
     }
 
-    /// <summary>The order of the return as it is now (null when the return names no known order).</summary>
-    private async Task<OrderSnapshot?> OrderAsync(WebhookEvent e) =>
-        await grains.GetGrain<IRmaGrain>($"{e.TenantId}/{e.RmaId}").GetAsync() is { OrderId.Length: > 0 } rma
-            ? await orders.GetOrderAsync(e.TenantId, rma.OrderId)
+    /// <summary>The order as it is now of the return's <c>return.requested</c> in the log (null when the return names no known order).</summary>
+    private async Task<OrderSnapshot?> OrderAsync(WebhookEvent e, CancellationToken cancellationToken) =>
+        (await log.ReadAsync($"{e.TenantId}/{e.RmaId}", cancellationToken)).Select(RmaEventCatalog.Deserialize).OfType<ReturnRequested>().FirstOrDefault()
+            is { OrderId.Length: > 0 } requested
+            ? await orders.GetOrderAsync(e.TenantId, requested.OrderId)
             : null;
 
     /// <summary>Along the language chain (customer's tag, its base, the tenant's default, <c>en</c>), the first language with a tenant

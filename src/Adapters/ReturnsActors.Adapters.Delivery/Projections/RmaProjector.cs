@@ -46,9 +46,10 @@ internal interface IRmaChangeFeed
     long Lag { get; }
 }
 
-/// <summary>Projects the event log into the read model: for each return that changed, its current view from its
-/// grain, upserted only if newer (idempotent). The feed's checkpoint moves only after the batch is stored, so a
-/// restart catches up from where it stopped.
+/// <summary>Projects the event log into the read model: for each return that changed, its row folded from its events in
+/// the log (<see cref="RmaReadModelFold"/>), upserted only if newer (idempotent); a return whose log predates the fields
+/// the fold needs is projected from its grain's view, as before. The feed's checkpoint moves only after the batch is
+/// stored, so a restart catches up from where it stopped.
 /// The business counters (transitions, SLA warnings and breaches, refund latency) are counted here, after the
 /// checkpoint commits, rather than in the event-log writer: the writer sees retried and replayed appends (the outbox
 /// drains again after a failure; appends are idempotent) and runs on every silo, while the projector sees each
@@ -58,17 +59,20 @@ internal sealed partial class RmaProjector : BackgroundService
 {
     private readonly IRmaChangeFeed _feed;
     private readonly IRmaReadModel _readModel;
+    private readonly IRmaEventLog _log;
     private readonly IGrainFactory _grains;
     private readonly ILogger<RmaProjector> _logger;
     private double _lagSeconds;
 
     private readonly ReturnsMetrics _metrics;
 
-    public RmaProjector(IRmaChangeFeed feed, IRmaReadModel readModel, IGrainFactory grains, ILogger<RmaProjector> logger, IMeterFactory meters, ReturnsMetrics metrics)
+    public RmaProjector(IRmaChangeFeed feed, IRmaReadModel readModel, IRmaEventLog log, IGrainFactory grains, ILogger<RmaProjector> logger,
+        IMeterFactory meters, ReturnsMetrics metrics)
     {
         _metrics = metrics;
         _feed = feed;
         _readModel = readModel;
+        _log = log;
         _grains = grains;
         _logger = logger;
         var meter = meters.Create(ReturnsMetrics.MeterName);
@@ -87,12 +91,12 @@ internal sealed partial class RmaProjector : BackgroundService
                 var refunds = new List<TimeSpan>();
                 foreach (var change in batch.Changes.GroupBy(c => (c.TenantId, c.RmaId)))
                 {
-                    var view = await _grains.GetGrain<IRmaGrain>($"{change.Key.TenantId}/{change.Key.RmaId}").GetAsync();
-                    if (view is not null)
+                    var key = $"{change.Key.TenantId}/{change.Key.RmaId}";
+                    var row = RmaReadModelFold.Fold(change.Key.RmaId, await _log.ReadAsync(key, stoppingToken)) ?? await FromViewAsync(key, change);
+                    if (row is not null)
                     {
-                        // The warehouse that received the goods, else the one the return is routed to.
-                        await _readModel.UpsertAsync(view, change.LastOrDefault(c => c.Warehouse is not null)?.Warehouse ?? view.WarehouseId, stoppingToken);
-                        refunds.AddRange(change.Where(c => c.Type == RefundIssued.WireName).Select(c => c.OccurredAt - view.CreatedAt));
+                        await _readModel.UpsertAsync(change.Key.TenantId, row, stoppingToken);
+                        refunds.AddRange(change.Where(c => c.Type == RefundIssued.WireName).Select(c => c.OccurredAt - row.CreatedAt));
                     }
                 }
 
@@ -116,6 +120,13 @@ internal sealed partial class RmaProjector : BackgroundService
             }
         }
     }
+
+    /// <summary>The row of a return whose log cannot be folded (written before <c>return.requested</c> carried its SLA hours):
+    /// from the grain's view, with the warehouse that received the goods, else the one the return is routed to.</summary>
+    private async Task<RmaSummary?> FromViewAsync(string key, IEnumerable<RmaChange> changes) =>
+        await _grains.GetGrain<IRmaGrain>(key).GetAsync() is { } view
+            ? RmaSummaries.From(view, changes.LastOrDefault(c => c.Warehouse is not null)?.Warehouse ?? view.WarehouseId)
+            : null;
 
     /// <summary>The warehouse named by a receipt or routing event, if any.</summary>
     internal static string? WarehouseOf(IRmaEventData data) => data switch

@@ -12,9 +12,8 @@ internal sealed class PostgresRmaReadModel(NpgsqlDataSource dataSource) : IRmaRe
         settlement_total, currency, created_at, updated_at, version, customer_id
         """;
 
-    public async Task UpsertAsync(RmaView view, string? warehouse, CancellationToken cancellationToken = default)
+    public async Task UpsertAsync(string tenantId, RmaSummary row, CancellationToken cancellationToken = default)
     {
-        var row = RmaSummaries.From(view, warehouse);
         await using var command = dataSource.CreateCommand("""
             INSERT INTO rma_read (tenant_id, rma_id, order_id, channel, status, on_hold, warehouse, reason_classes, sla_state,
                                   next_due_at, settlement_total, currency, created_at, updated_at, version, customer_id)
@@ -28,7 +27,7 @@ internal sealed class PostgresRmaReadModel(NpgsqlDataSource dataSource) : IRmaRe
             WHERE rma_read.version <= EXCLUDED.version
             """);
         var p = command.Parameters;
-        p.AddWithValue("tenant", view.TenantId);
+        p.AddWithValue("tenant", tenantId);
         p.AddWithValue("rma", row.RmaId);
         p.AddWithValue("order", row.OrderId);
         p.AddWithValue("channel", row.Channel);

@@ -46,8 +46,9 @@ public sealed record RmaSummary(
 /// <summary>The read side for listing and searching returns (PostgreSQL in Cluster, memory in Embedded).</summary>
 public interface IRmaReadModel
 {
-    /// <summary>Inserts or updates the row unless a newer version is already stored (projection is idempotent).</summary>
-    Task UpsertAsync(RmaView view, string? warehouse, CancellationToken cancellationToken = default);
+    /// <summary>Inserts or updates the row unless a newer version is already stored (projection is idempotent); a row without a
+    /// warehouse or customer keeps the stored one.</summary>
+    Task UpsertAsync(string tenantId, RmaSummary row, CancellationToken cancellationToken = default);
 
     /// <summary>One page, newest first, and the cursor of the next page when there is one.</summary>
     Task<(IReadOnlyList<RmaSummary> Items, RmaCursor? Next)> SearchAsync(RmaSearch search, CancellationToken cancellationToken = default);
@@ -77,13 +78,19 @@ public static class RmaSummaries
     /// <summary>The row a view projects to; one definition for every read-model store.</summary>
     public static RmaSummary From(RmaView view, string? warehouse)
     {
-        var open = view.Deadlines.Where(d => d.CompletedAt is null).ToList();
-        var sla = open.Any(d => d.BreachedAt is not null) ? RmaSlaState.Breached
-            : open.Any(d => d.WarnedAt is not null) ? RmaSlaState.Warning
-            : RmaSlaState.Ok;
-        var nextDue = open.Count == 0 ? (DateTimeOffset?)null : open.Min(d => d.DueAt);
+        var (sla, nextDue) = Sla(view.Deadlines);
         return new RmaSummary(view.RmaId, view.OrderId, view.Channel, view.Status, view.OnHold, warehouse,
             view.Lines.Select(l => l.ReasonClass).Distinct().Order().ToList(), sla, nextDue, view.SettlementTotal,
             view.CreatedAt, view.UpdatedAt, view.Version, view.CustomerId);
+    }
+
+    /// <summary>Where a return stands against its open deadlines, and the next one due.</summary>
+    public static (RmaSlaState State, DateTimeOffset? NextDueAt) Sla(IEnumerable<DeadlineView> deadlines)
+    {
+        var open = deadlines.Where(d => d.CompletedAt is null).ToList();
+        var state = open.Any(d => d.BreachedAt is not null) ? RmaSlaState.Breached
+            : open.Any(d => d.WarnedAt is not null) ? RmaSlaState.Warning
+            : RmaSlaState.Ok;
+        return (state, open.Count == 0 ? null : open.Min(d => d.DueAt));
     }
 }

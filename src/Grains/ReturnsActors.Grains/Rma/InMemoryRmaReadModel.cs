@@ -7,11 +7,13 @@ public sealed class InMemoryRmaReadModel : IRmaReadModel
 {
     private readonly ConcurrentDictionary<(string Tenant, string Rma), RmaSummary> _rows = new();
 
-    public Task UpsertAsync(RmaView view, string? warehouse, CancellationToken cancellationToken = default)
+    public Task UpsertAsync(string tenantId, RmaSummary row, CancellationToken cancellationToken = default)
     {
-        _rows.AddOrUpdate((view.TenantId, view.RmaId),
-            _ => RmaSummaries.From(view, warehouse),
-            (_, existing) => existing.Version > view.Version ? existing : RmaSummaries.From(view, warehouse ?? existing.Warehouse));
+        _rows.AddOrUpdate((tenantId, row.RmaId),
+            _ => row,
+            (_, existing) => existing.Version > row.Version
+                ? existing
+                : row with { Warehouse = row.Warehouse ?? existing.Warehouse, CustomerId = row.CustomerId ?? existing.CustomerId });
         return Task.CompletedTask;
     }
 

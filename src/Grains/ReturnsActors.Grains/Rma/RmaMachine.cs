@@ -180,7 +180,7 @@ public static class RmaMachine
         tx.Raise(new ReturnRequested(order.OrderId, order.Channel, cmd.CustomerNote, cmd.FraudSignal,
             lines.Select(l => new ReturnRequestedLine(l.LineId, l.OrderLineId, l.Sku, l.Category, l.Quantity, l.SerialNumbers, l.UnitPrice,
                 l.ReasonCode, l.ReasonClass, l.SupplierId)).ToList(),
-            s.CustomerId, s.Region), windowRules);
+            s.CustomerId, s.Region, policy.Sla), windowRules);
 
         var value = lines.Sum(l => l.UnitPrice.Amount * l.Quantity);
         var (route, routeRules, queue) = PolicyRules.Route(policy, order.Channel, value, lines.Select(l => l.ReasonClass), cmd.FraudSignal);
@@ -324,7 +324,7 @@ public static class RmaMachine
             s.Lines.Select(l => new RmaLineView(l.LineId, l.OrderLineId, l.Sku, l.Category, l.Quantity, l.SerialNumbers.ToList(), l.UnitPrice,
                 l.ReasonCode, l.ReasonClass, l.Acceptance, l.Logistics, l.Receipt, l.QuantityReceived, l.SerialMismatch, l.Grade,
                 l.Disposition, l.Settlement, l.SettledAmount, l.RestockingFee, l.Deduction, l.SupplierId)).ToList(),
-            s.Deadlines.Select(d => new DeadlineView(d.Stage, d.StartedAt, d.DueAt, d.WarnedAt, d.BreachedAt, d.CompletedAt)).ToList(),
+            s.Deadlines.Select(DeadlineBook.ToView).ToList(),
             s.Policy.Version, s.CreatedAt, s.UpdatedAt, s.OrderDeliveredAt, s.Carrier, s.TrackingNumber, settled, s.SettlementReference, s.LastSeq,
             s.WarehouseId, s.Region, s.CustomerId);
     }
@@ -1241,38 +1241,12 @@ public static class RmaMachine
         tx.Raise(new TaskCreated(taskId, queue, kind, reason), rules);
     }
 
-    private static void StartDeadline(Tx tx, string stage, int hours)
-    {
-        if (tx.State.Deadlines.Any(d => d.Stage == stage && d.CompletedAt is null))
-        {
-            return;
-        }
+    private static void StartDeadline(Tx tx, string stage, int hours) =>
+        DeadlineBook.Start(tx.State.Deadlines, stage, tx.Now, hours, tx.State.Policy.Sla.WarningPercent);
 
-        var allowance = TimeSpan.FromHours(hours);
-        tx.State.Deadlines.Add(new DeadlineState
-        {
-            Stage = stage,
-            StartedAt = tx.Now,
-            WarnAt = tx.Now + allowance * (tx.State.Policy.Sla.WarningPercent / 100.0),
-            DueAt = tx.Now + allowance,
-        });
-    }
+    private static void CompleteDeadline(Tx tx, string stage) => DeadlineBook.Complete(tx.State.Deadlines, stage, tx.Now);
 
-    private static void CompleteDeadline(Tx tx, string stage)
-    {
-        foreach (var d in tx.State.Deadlines.Where(d => d.Stage == stage && d.CompletedAt is null))
-        {
-            d.CompletedAt = tx.Now;
-        }
-    }
-
-    private static void CompleteAllDeadlines(Tx tx)
-    {
-        foreach (var d in tx.State.Deadlines.Where(d => d.CompletedAt is null))
-        {
-            d.CompletedAt = tx.Now;
-        }
-    }
+    private static void CompleteAllDeadlines(Tx tx) => DeadlineBook.Complete(tx.State.Deadlines, null, tx.Now);
 
     private static bool CanExpire(RmaState s) =>
         s.Status is RmaStatus.Requested or RmaStatus.UnderReview or RmaStatus.Authorized or RmaStatus.AwaitingShipment

@@ -1,8 +1,10 @@
+using ReturnsActors.Grains.Policies;
+
 namespace ReturnsActors.Grains.Rma.Events;
 
-/// <summary><c>return.requested</c>: a return was opened against an order and found eligible. <c>customerId</c> and <c>region</c>
-/// (upper case) are copied from the order; both are additive fields, absent when the order names none and in events written
-/// before they were added.</summary>
+/// <summary><c>return.requested</c>: a return was opened against an order and found eligible. Additive fields, absent in events
+/// written before they were added: <c>customerId</c> and <c>region</c> (upper case), copied from the order and absent when it
+/// names none; <c>sla</c>, the SLA hours of the policy the return is governed by, so its deadlines can be followed from its events.</summary>
 [GenerateSerializer, Immutable, Alias("ra.ev.ReturnRequested")]
 public sealed record ReturnRequested(
     [property: Id(0)] string OrderId,
@@ -11,7 +13,8 @@ public sealed record ReturnRequested(
     [property: Id(3)] bool FraudSignal,
     [property: Id(4)] IReadOnlyList<ReturnRequestedLine> Lines,
     [property: Id(5)] string? CustomerId = null,
-    [property: Id(6)] string? Region = null) : IRmaEventData
+    [property: Id(6)] string? Region = null,
+    [property: Id(7)] SlaHours? Sla = null) : IRmaEventData
 {
     public const string WireName = "return.requested";
 }
