@@ -162,6 +162,21 @@ public static class Permissions
     /// one carrier's returns for a carrier-scoped key.</summary>
     public static Grant For(ClaimsPrincipal user)
     {
+        // Authorization policies and handlers ask several times per request; the principal's grant is worked out once.
+        if (_lastGrant.TryGetValue(user, out var known))
+        {
+            return known;
+        }
+
+        var grant = Compute(user);
+        _lastGrant.AddOrUpdate(user, grant);
+        return grant;
+    }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ClaimsPrincipal, Grant> _lastGrant = [];
+
+    private static Grant Compute(ClaimsPrincipal user)
+    {
         if (user.IsPlatformAdmin())
         {
             return Grant.All(Roles.PlatformAdmin);
@@ -212,13 +227,14 @@ public static class Permissions
 /// replayed partner payload may do only what both its adapter and the replaying caller may).</summary>
 public sealed class Grant
 {
-    private readonly FrozenSet<string> _actions;
+    // A grant is built per request (policies and handlers), so a plain set: a frozen set costs far more to build than it saves.
+    private readonly HashSet<string> _actions;
 
     private Grant(string principal, IEnumerable<string> actions, string? carrier = null)
     {
         Principal = principal;
         Carrier = carrier;
-        _actions = actions.ToFrozenSet(StringComparer.Ordinal);
+        _actions = new HashSet<string>(actions, StringComparer.Ordinal);
     }
 
     /// <summary>Who, in words, for refusals: the roles or the adapter.</summary>

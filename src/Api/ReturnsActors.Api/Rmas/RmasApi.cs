@@ -75,7 +75,8 @@ internal static class RmasApi
                 // A return that does not exist (in this tenant) is refused by the grain as NotFound: 404.
                 var grain = grains.GetGrain<IRmaGrain>(RmaKey(tenant, rmaId));
                 var command = build(request, CommandId(http), CallerTenant.Actor(http));
-                if (Permissions.For(http.User).CheckCarrier(await CarrierViewAsync(http, grain), command) is { } denied)
+                var grant = Permissions.For(http.User);
+                if (grant.Carrier is not null && grant.CheckCarrier(await grain.GetAsync(), command) is { } denied)
                 {
                     return denied.Forbidden();
                 }
@@ -203,10 +204,6 @@ internal static class RmasApi
     }
 
     internal static string RmaKey(string tenant, string rmaId) => $"{tenant}/{rmaId}";
-
-    /// <summary>The return's view when the caller is carrier-scoped (its check needs the label), else nothing is read.</summary>
-    private static async Task<RmaView?> CarrierViewAsync(HttpContext http, IRmaGrain grain) =>
-        Permissions.For(http.User).Carrier is null ? null : await grain.GetAsync();
 
     /// <summary>The Idempotency-Key names the command, so a retried request is the same command to the grain.</summary>
     private static string CommandId(HttpContext http) =>

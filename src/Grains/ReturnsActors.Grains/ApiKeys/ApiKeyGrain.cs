@@ -3,6 +3,8 @@ namespace ReturnsActors.Grains.ApiKeys;
 public sealed class ApiKeyGrain(
     [PersistentState("apikey", StorageNames.Returns)] IPersistentState<ApiKeyState> state, TimeProvider time) : Grain, IApiKeyGrain
 {
+    private DateTimeOffset? _unsavedLastUse;
+
     public async Task<Rejection?> IssueAsync(IssueApiKey command)
     {
         if (state.State.TenantId is not null)
@@ -61,14 +63,15 @@ public sealed class ApiKeyGrain(
 
     public async Task TouchAsync(DateTimeOffset at)
     {
-        // Several silos report; a write per minute at most keeps a busy key from writing on every request.
-        if (state.State.TenantId is null || (state.State.LastUsedAt is { } last && at - last < TimeSpan.FromMinutes(1)))
+        if (state.State.TenantId is null || at <= (_unsavedLastUse ?? state.State.LastUsedAt))
         {
-            if (state.State.TenantId is not null && (state.State.LastUsedAt is null || at > state.State.LastUsedAt))
-            {
-                _unsavedLastUse = at;
-            }
+            return;
+        }
 
+        // Several silos report; a write per minute at most keeps a busy key from writing on every request.
+        _unsavedLastUse = at;
+        if (state.State.LastUsedAt is { } saved && at - saved < TimeSpan.FromMinutes(1))
+        {
             return;
         }
 
@@ -88,8 +91,6 @@ public sealed class ApiKeyGrain(
             await state.WriteStateAsync(cancellationToken);
         }
     }
-
-    private DateTimeOffset? _unsavedLastUse;
 }
 
 [GenerateSerializer, Alias("ra.ApiKeyState")]
