@@ -64,6 +64,8 @@ public sealed class ClusterWebhookTests() : OwnClusterDatabase("ra_webhooks", "r
             Assert.Equal(seqs.Order().ToList(), seqs);
         }
 
+        // The receiver answers before the engine writes the delivery-log row: wait for the rows.
+        await ReturnScenario.WaitUntilAsync(async () => (await ReturnScenario.DeliveriesAsync(client, id)).Count(d => d!["delivered"]!.GetValue<bool>()) >= expected.Count);
         var log = await ReturnScenario.DeliveriesAsync(client, id);
         Assert.Contains(log, d => d!["statusCode"]?.GetValue<int>() == 503);
         Assert.Equal(expected.Count, log.Count(d => d!["delivered"]!.GetValue<bool>()));

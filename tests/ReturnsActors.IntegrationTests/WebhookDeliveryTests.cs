@@ -118,6 +118,8 @@ public sealed class WebhookDeliveryTests(WebhookSilo webhookSilo, EmbeddedApiSil
         var delivered = Assert.Single(subscriber.Received);
         Assert.Equal(("R-1", 1L), (delivered.Rma, delivered.Seq));
         Assert.Empty(subscriber.Failures);
+        // The receiver answers before the engine writes the delivery-log row: wait for the row, newest first.
+        await ReturnScenario.WaitUntilAsync(async () => (await ReturnScenario.DeliveriesAsync(http, id))[0]!["delivered"]!.GetValue<bool>());
         var log = await ReturnScenario.DeliveriesAsync(http, id);
         Assert.True(log[0]!["delivered"]!.GetValue<bool>());
         Assert.Contains(log, d => d!["statusCode"]?.GetValue<int>() == 429);
