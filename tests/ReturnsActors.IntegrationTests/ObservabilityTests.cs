@@ -186,10 +186,10 @@ public sealed class ObservabilityTests(ObservabilityCluster cluster) : IClassFix
         await Task.Delay(500);
         var output = cluster.Silo.Output;
         Assert.NotEmpty(output);
-        var secret = tenantKey[(tenantKey.LastIndexOf('_') + 1)..];
+        var secret = ApiRequests.SecretOf(tenantKey);
         Assert.DoesNotContain(ObservabilityCluster.AdminKey, output);
         Assert.DoesNotContain(secret, output);
-        Assert.DoesNotContain(wrongKey[(wrongKey.LastIndexOf('_') + 1)..], output);
+        Assert.DoesNotContain(ApiRequests.SecretOf(wrongKey), output);
     }
 
     [Fact]

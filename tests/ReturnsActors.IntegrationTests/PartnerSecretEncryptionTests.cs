@@ -28,19 +28,7 @@ public sealed class PartnerSecretEncryptionTests : IAsyncLifetime
         var settings = SiloProcess.ClusterSettings(_database, $"secrets-{Guid.NewGuid():N}", AdminKey);
         var tenant = ApiRequests.NewTenantId();
         var sample = Sample("easypost-tracker-updated-in-transit.json");
-        await using (var first = SiloProcess.Start(settings))
-        {
-            await first.WaitReadyAsync();
-            using var http = first.TenantClient(tenant, AdminKey);
-            using (var set = await http.PutAsJsonAsync("/v1/inbound/easypost/secret", new { secret = Secret }))
-            {
-                Assert.Equal(HttpStatusCode.NoContent, set.StatusCode);
-            }
-
-            await AssertVerifiedAsync(http, tenant, sample);
-            first.Terminate();
-            Assert.True(await first.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the first silo did not stop");
-        }
+        await SetSecretOnAFirstSiloAsync(settings, tenant, sample);
 
         await using (var connection = new NpgsqlConnection(_database))
         {
@@ -58,6 +46,77 @@ public sealed class PartnerSecretEncryptionTests : IAsyncLifetime
         await AssertVerifiedAsync(client, tenant, sample);
         using var forged = await PostAsync(client, tenant, "easypost", sample, ("X-Hmac-Signature", $"hmac-sha256-hex={HexHmac("another-secret-0123456789", sample)}"));
         Assert.Equal(HttpStatusCode.Unauthorized, forged.StatusCode);
+    }
+
+    [Fact]
+    public async Task KeyRing_WithACertificate_IsEncryptedInPostgres_ReadByAnotherSiloWithIt_AndUnreadableWithoutIt()
+    {
+        using var files = new TestCertificates();
+        using var certificate = TestCertificates.SelfSigned("returnsactors-data-protection", clientAuth: false);
+        var settings = SiloProcess.ClusterSettings(_database, $"keyring-{Guid.NewGuid():N}", AdminKey);
+        settings["DataProtection:CertificateFile"] = files.WritePfx(certificate, "data-protection", "key-ring-pfx-password");
+        settings["DataProtection:CertificatePassword_FILE"] = files.WriteText("key-ring-password", "key-ring-pfx-password\n");
+        var tenant = ApiRequests.NewTenantId();
+        var sample = Sample("easypost-tracker-updated-in-transit.json");
+        await SetSecretOnAFirstSiloAsync(settings, tenant, sample);
+
+        var keys = await KeyRingAsync();
+        Assert.NotEmpty(keys);
+        Assert.All(keys, xml =>
+        {
+            Assert.Contains("<encryptedSecret", xml);
+            Assert.Contains(Convert.ToBase64String(certificate.RawData), xml);
+            Assert.DoesNotContain("<masterKey", xml);
+            Assert.DoesNotContain("<value>", xml);
+        });
+
+        await using (var second = SiloProcess.Start(settings))
+        {
+            await second.WaitReadyAsync();
+            using var client = second.TenantClient(tenant, AdminKey);
+            await AssertVerifiedAsync(client, tenant, sample);
+            second.Terminate();
+            Assert.True(await second.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the second silo did not stop");
+        }
+
+        settings.Remove("DataProtection:CertificateFile");
+        settings.Remove("DataProtection:CertificatePassword_FILE");
+        await using var without = SiloProcess.Start(settings);
+        await without.WaitReadyAsync();
+        using var blind = without.TenantClient(tenant, AdminKey);
+        using var unreadable = await PostAsync(blind, tenant, "easypost", sample, ("X-Hmac-Signature", $"hmac-sha256-hex={HexHmac(Secret, sample)}"));
+        Assert.Equal(HttpStatusCode.Unauthorized, unreadable.StatusCode);
+    }
+
+    /// <summary>Starts a silo, sets the tenant's easypost secret, checks a signature with it, and stops the silo.</summary>
+    private static async Task SetSecretOnAFirstSiloAsync(Dictionary<string, string> settings, string tenant, string sample)
+    {
+        await using var first = SiloProcess.Start(settings);
+        await first.WaitReadyAsync();
+        using var http = first.TenantClient(tenant, AdminKey);
+        using (var set = await http.PutAsJsonAsync("/v1/inbound/easypost/secret", new { secret = Secret }))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, set.StatusCode);
+        }
+
+        await AssertVerifiedAsync(http, tenant, sample);
+        first.Terminate();
+        Assert.True(await first.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the first silo did not stop");
+    }
+
+    private async Task<List<string>> KeyRingAsync()
+    {
+        await using var connection = new NpgsqlConnection(_database);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT xml FROM data_protection_keys", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(reader.GetString(0));
+        }
+
+        return rows;
     }
 
     /// <summary>A correctly signed event for a parcel no return has: past the signature check it is parked as tracking.unknown.</summary>

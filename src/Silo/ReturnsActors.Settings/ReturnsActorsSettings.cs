@@ -38,6 +38,66 @@ public sealed class ReturnsActorsSettings
     public NotificationSettings Notifications { get; set; } = new();
     public ConnectorSettings Connectors { get; set; } = new();
     public AdvisorySettings Advisory { get; set; } = new();
+    public DataProtectionSettings DataProtection { get; set; } = new();
+
+    /// <summary>A directory of secret files (Docker and Kubernetes secrets): a file named like the environment variable
+    /// (<c>ReturnsActors__Bootstrap__AdminApiKey</c>) sets that setting to its content. Missing: ignored. Empty: off.</summary>
+    public string SecretsDirectory { get; set; } = SecretFiles.DefaultDirectory;
+}
+
+/// <summary>A certificate with its private key: a PKCS#12 file (<c>.pfx</c>/<c>.p12</c>), or PEM (<c>CertificateFile</c> with the
+/// certificate, <c>CertificateKeyFile</c> with the key, or both in one file). The password may come from a secret file.</summary>
+public class CertificateSettings
+{
+    public string? CertificateFile { get; set; }
+    public string? CertificateKeyFile { get; set; }
+    public string? CertificatePassword { get; set; }
+
+    public bool IsConfigured => !string.IsNullOrWhiteSpace(CertificateFile);
+}
+
+/// <summary>The Data Protection key ring (it encrypts partner and webhook secrets) is encrypted at rest with this certificate when
+/// set. Every silo needs the same certificate; <c>PreviousCertificateFiles</c> still decrypt keys protected before a rotation.</summary>
+public sealed class DataProtectionSettings : CertificateSettings
+{
+    /// <summary>PKCS#12 or PEM files (with their keys) of retired certificates, each with <c>CertificatePassword</c>.</summary>
+    public List<string> PreviousCertificateFiles { get; set; } = [];
+}
+
+/// <summary>Silo-to-silo (and gateway) TLS with mutual authentication. Unset: plain TCP.</summary>
+public sealed class SiloTlsSettings : CertificateSettings
+{
+    /// <summary>A PEM or DER CA certificate peers must chain to. Unset: a peer must present the same certificate as this silo.</summary>
+    public string? CaCertificateFile { get; set; }
+}
+
+/// <summary>What the plain HTTP port does once HTTPS is on.</summary>
+public enum PlainHttpMode
+{
+    /// <summary>Serves the API as before (behind a TLS-terminating load balancer).</summary>
+    Serve = 0,
+
+    /// <summary>Answers 308 to the HTTPS port, except <c>/health/*</c> (probes stay on plain HTTP).</summary>
+    Redirect = 1,
+
+    /// <summary>No plain HTTP listener at all.</summary>
+    Off = 2,
+}
+
+/// <summary>HTTPS on the silo's own Kestrel. Unset <c>Port</c>: no HTTPS endpoint.</summary>
+public sealed class HttpsSettings : CertificateSettings
+{
+    public int? Port { get; set; }
+
+    public PlainHttpMode PlainHttp { get; set; } = PlainHttpMode.Serve;
+}
+
+/// <summary><c>Strict-Transport-Security</c> on HTTPS answers outside the Development environment.</summary>
+public sealed class HstsSettings
+{
+    public int MaxAgeDays { get; set; } = 365;
+    public bool IncludeSubDomains { get; set; }
+    public bool Preload { get; set; }
 }
 
 /// <summary>Where the advisory models are stored and how often a silo looks for a newly activated version.</summary>
@@ -63,6 +123,8 @@ public sealed class SiloSettings
 
     /// <summary>Listen on every interface rather than only the advertised address (containers).</summary>
     public bool ListenOnAnyAddress { get; set; }
+
+    public SiloTlsSettings Tls { get; set; } = new();
 }
 
 public sealed class HttpSettings
@@ -72,6 +134,9 @@ public sealed class HttpSettings
 
     /// <summary>Largest request body accepted, in bytes.</summary>
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    public HttpsSettings Https { get; set; } = new();
+    public HstsSettings Hsts { get; set; } = new();
 }
 
 public sealed class PostgresSettings
@@ -97,6 +162,9 @@ public sealed class MembershipSettings
     public TimeSpan? DeathVoteExpirationTimeout { get; set; }
     public TimeSpan? IAmAliveTablePublishTimeout { get; set; }
     public TimeSpan? TableRefreshTimeout { get; set; }
+
+    /// <summary>How long a starting silo tries to join (reach every active silo) before it gives up and stops.</summary>
+    public TimeSpan? MaxJoinAttemptTime { get; set; }
 }
 
 public sealed class BootstrapSettings
@@ -372,6 +440,7 @@ internal static class SettingsLoader
         }
 
         ValidateMembership(s.Membership, $"{P}:Membership");
+        ValidateTls(s, $"{P}");
         ValidateJwt(s.Jwt, $"{P}:Jwt");
         Require(s.RateLimits.PermitsPerSecond is >= 1 and <= 1_000_000, $"{P}:RateLimits:PermitsPerSecond", "must be between 1 and 1000000");
         Require(s.RateLimits.Burst >= 1 && s.RateLimits.Burst >= s.RateLimits.PermitsPerSecond && s.RateLimits.Burst <= 1_000_000,
@@ -429,6 +498,30 @@ internal static class SettingsLoader
         Require(c.RetryDelayMilliseconds is >= 10 and <= 60_000, $"{prefix}:RetryDelayMilliseconds", "must be between 10 and 60000");
     }
 
+    private static void ValidateTls(ReturnsActorsSettings s, string prefix)
+    {
+        var https = s.Http.Https;
+        if (https.Port is { } port)
+        {
+            RequirePort(port, $"{prefix}:Http:Https:Port");
+            Require(port != s.Http.Port, $"{prefix}:Http:Https:Port", "must differ from Http:Port");
+            Require(https.IsConfigured, $"{prefix}:Http:Https:CertificateFile", "is required when Http:Https:Port is set");
+        }
+        else
+        {
+            Require(https.PlainHttp == PlainHttpMode.Serve, $"{prefix}:Http:Https:PlainHttp", "needs Http:Https:Port (there is no HTTPS endpoint to send clients to)");
+        }
+
+        Require(Enum.IsDefined(https.PlainHttp), $"{prefix}:Http:Https:PlainHttp", "must be Serve, Redirect or Off");
+        Require(s.Http.Hsts.MaxAgeDays is >= 0 and <= 3650, $"{prefix}:Http:Hsts:MaxAgeDays", "must be between 0 and 3650");
+        Require(!s.Http.Hsts.Preload || (s.Http.Hsts.MaxAgeDays >= 365 && s.Http.Hsts.IncludeSubDomains), $"{prefix}:Http:Hsts:Preload",
+            "needs Http:Hsts:MaxAgeDays of at least 365 and Http:Hsts:IncludeSubDomains (the preload list's rules)");
+        Require(string.IsNullOrEmpty(s.Silo.Tls.CaCertificateFile) || s.Silo.Tls.IsConfigured, $"{prefix}:Silo:Tls:CertificateFile",
+            "is required when Silo:Tls:CaCertificateFile is set");
+        Require(s.DataProtection.PreviousCertificateFiles.Count == 0 || s.DataProtection.IsConfigured, $"{prefix}:DataProtection:CertificateFile",
+            "is required when DataProtection:PreviousCertificateFiles is set");
+    }
+
     private static void ValidateJwt(JwtSettings jwt, string prefix)
     {
         if (string.IsNullOrEmpty(jwt.SigningKey))
@@ -449,6 +542,7 @@ internal static class SettingsLoader
         RequirePositive(m.DeathVoteExpirationTimeout, $"{prefix}:DeathVoteExpirationTimeout");
         RequirePositive(m.IAmAliveTablePublishTimeout, $"{prefix}:IAmAliveTablePublishTimeout");
         RequirePositive(m.TableRefreshTimeout, $"{prefix}:TableRefreshTimeout");
+        RequirePositive(m.MaxJoinAttemptTime, $"{prefix}:MaxJoinAttemptTime");
         Require(m.NumMissedProbesLimit is null or >= 1, $"{prefix}:NumMissedProbesLimit", "must be at least 1");
         Require(m.NumVotesForDeathDeclaration is null or >= 1, $"{prefix}:NumVotesForDeathDeclaration", "must be at least 1");
     }

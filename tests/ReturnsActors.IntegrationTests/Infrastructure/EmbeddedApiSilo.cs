@@ -91,6 +91,9 @@ internal static class ApiRequests
 {
     public static string NewTenantId() => $"t-{Guid.NewGuid():N}"[..22];
 
+    /// <summary>The secret part of a tenant key <c>ra_live_&lt;20 hex&gt;_&lt;secret&gt;</c> (the secret is base64url, so it may hold '_' too).</summary>
+    public static string SecretOf(string tenantKey) => tenantKey[(ReturnsActors.Api.Auth.ApiKeyFormat.Prefix.Length + 21)..];
+
     public static async Task<HttpResponseMessage> SendAsync(this HttpClient http, HttpMethod method, string path,
         string? apiKey = null, object? body = null, string? bearer = null, string? idempotencyKey = null, HttpContent? content = null)
     {

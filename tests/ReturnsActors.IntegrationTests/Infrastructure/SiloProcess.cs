@@ -8,10 +8,12 @@ internal sealed class SiloProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
+    private readonly int _outputLines;
 
-    private SiloProcess(Process process, int httpPort)
+    private SiloProcess(Process process, int httpPort, int outputLines)
     {
         _process = process;
+        _outputLines = outputLines;
         HttpPort = httpPort;
         Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(30) };
         process.OutputDataReceived += (_, e) => Capture(e.Data);
@@ -27,8 +29,11 @@ internal sealed class SiloProcess : IAsyncDisposable
     public int ExitCode => _process.ExitCode;
     public string Output => string.Join('\n', _output);
 
-    /// <summary>Starts a silo with <paramref name="settings"/> as ReturnsActors__ environment variables.</summary>
-    public static SiloProcess Start(IReadOnlyDictionary<string, string> settings, int? httpPort = null, string[]? arguments = null)
+    /// <summary>Starts a silo with <paramref name="settings"/> as ReturnsActors__ environment variables (and
+    /// <paramref name="environment"/> as they are, e.g. <c>DOTNET_ENVIRONMENT</c>); <see cref="Output"/> keeps the last
+    /// <paramref name="outputLines"/> lines.</summary>
+    public static SiloProcess Start(IReadOnlyDictionary<string, string> settings, int? httpPort = null, string[]? arguments = null,
+        IReadOnlyDictionary<string, string>? environment = null, int outputLines = 400)
     {
         var port = httpPort ?? TestEnvironment.FreeTcpPort();
         var start = new ProcessStartInfo("dotnet", [TestEnvironment.SiloAssembly, .. arguments ?? []])
@@ -47,7 +52,12 @@ internal sealed class SiloProcess : IAsyncDisposable
             start.Environment[$"ReturnsActors__{key.Replace(":", "__")}"] = value;
         }
 
-        return new SiloProcess(Process.Start(start)!, port);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        return new SiloProcess(Process.Start(start)!, port, outputLines);
     }
 
     /// <summary>Runs an operator command of the silo executable to its end; returns its exit code and output (stdout, then stderr).</summary>
@@ -149,7 +159,7 @@ internal sealed class SiloProcess : IAsyncDisposable
         }
 
         _output.Enqueue(line);
-        while (_output.Count > 400 && _output.TryDequeue(out _))
+        while (_output.Count > _outputLines && _output.TryDequeue(out _))
         {
         }
     }

@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
@@ -8,14 +9,21 @@ namespace ReturnsActors.Silo.Persistence;
 
 /// <summary>Where the Data Protection key ring lives (it encrypts partner secrets at rest): in memory for Embedded, in
 /// <c>data_protection_keys</c> (V0030) for Cluster so that every silo reads the same keys. One application name for all silos, so a
-/// secret one silo stored can be read by another.</summary>
+/// secret one silo stored can be read by another. With a certificate the key XML is encrypted with it before it is stored (every silo
+/// needs the same certificate; retired ones still decrypt the keys they protected).</summary>
 internal static class DataProtectionKeys
 {
     public const string ApplicationName = "ReturnsActors";
 
-    public static IServiceCollection AddReturnsDataProtection(this IServiceCollection services, bool durable)
+    public static IServiceCollection AddReturnsDataProtection(this IServiceCollection services, bool durable,
+        X509Certificate2? certificate = null, IReadOnlyList<X509Certificate2>? previous = null)
     {
-        services.AddDataProtection().SetApplicationName(ApplicationName);
+        var dataProtection = services.AddDataProtection().SetApplicationName(ApplicationName);
+        if (certificate is not null)
+        {
+            dataProtection.ProtectKeysWithCertificate(certificate).UnprotectKeysWithAnyCertificate([certificate, .. previous ?? []]);
+        }
+
         if (durable)
         {
             services.AddOptions<KeyManagementOptions>().Configure<NpgsqlDataSource>((o, dataSource) => o.XmlRepository = new PostgresXmlRepository(dataSource));
@@ -52,7 +60,8 @@ internal sealed class InMemoryXmlRepository : IXmlRepository
     }
 }
 
-/// <summary>Cluster: the key ring in PostgreSQL. The XML is stored as Data Protection hands it over (not encrypted by a certificate).</summary>
+/// <summary>Cluster: the key ring in PostgreSQL. The XML is stored as Data Protection hands it over: encrypted when
+/// <c>DataProtection:CertificateFile</c> is set, plain otherwise.</summary>
 internal sealed class PostgresXmlRepository(NpgsqlDataSource dataSource) : IXmlRepository
 {
     public IReadOnlyCollection<XElement> GetAllElements()

@@ -20,6 +20,7 @@ internal static class DeadLetterCommand
         }
 
         var builder = Host.CreateApplicationBuilder(options);
+        builder.Configuration.AddReturnsSecretFiles();
         var section = builder.Configuration.GetSection(ReturnsActorsSettings.Section);
         var connectionString = section["Postgres:ConnectionString"];
         if (string.IsNullOrWhiteSpace(connectionString))

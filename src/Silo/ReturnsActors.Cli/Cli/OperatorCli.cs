@@ -120,9 +120,10 @@ internal static class OperatorCli
         given ?? Environment.GetEnvironmentVariable("RA_ADMIN_API_KEY") ?? Configuration()[$"{ReturnsActorsSettings.Section}:Bootstrap:AdminApiKey"]
         ?? throw new SettingsException("No platform-admin key: pass --admin-key or set RA_ADMIN_API_KEY.");
 
-    /// <summary>appsettings.json and ReturnsActors__ environment variables, as the silo reads them.</summary>
+    /// <summary>appsettings.json, ReturnsActors__ environment variables and secret files, as the silo reads them.</summary>
     internal static IConfiguration Configuration() =>
-        new ConfigurationBuilder().SetBasePath(AppContext.BaseDirectory).AddJsonFile("appsettings.json", optional: true).AddEnvironmentVariables().Build();
+        new ConfigurationBuilder().SetBasePath(AppContext.BaseDirectory).AddJsonFile("appsettings.json", optional: true).AddEnvironmentVariables()
+            .AddReturnsSecretFiles().Build();
 
     private static async Task<int> MigrateAsync(string connectionString, CancellationToken ct)
     {

@@ -12,7 +12,7 @@ internal static class OrleansHosting
     private const string NpgsqlInvariant = "Npgsql";
 
     /// <summary>Configures the silo for the chosen profile: providers, endpoints and membership timings.</summary>
-    public static WebApplicationBuilder AddReturnsOrleans(this WebApplicationBuilder builder, ReturnsActorsSettings settings)
+    public static WebApplicationBuilder AddReturnsOrleans(this WebApplicationBuilder builder, ReturnsActorsSettings settings, SiloCertificates certificates)
     {
         builder.UseOrleans(silo =>
         {
@@ -55,6 +55,7 @@ internal static class OrleansHosting
                 });
             }
 
+            silo.UseReturnsTls(certificates);
             silo.Configure<ClusterMembershipOptions>(o => ApplyMembership(o, settings.Membership));
             silo.AddActivityPropagation();
             if (settings.Dashboard.Enabled)
@@ -81,5 +82,6 @@ internal static class OrleansHosting
         if (m.DeathVoteExpirationTimeout is { } expiry) o.DeathVoteExpirationTimeout = expiry;
         if (m.IAmAliveTablePublishTimeout is { } alive) o.IAmAliveTablePublishTimeout = alive;
         if (m.TableRefreshTimeout is { } refresh) o.TableRefreshTimeout = refresh;
+        if (m.MaxJoinAttemptTime is { } join) o.MaxJoinAttemptTime = join;
     }
 }

@@ -37,15 +37,17 @@ internal static partial class ReturnsActorsHosting
     /// <summary>Everything a silo runs: settings, Orleans, the API, health, telemetry.</summary>
     public static ReturnsActorsSettings AddReturnsActors(this WebApplicationBuilder builder)
     {
+        builder.Configuration.AddReturnsSecretFiles();
         var settings = SettingsLoader.Load(builder.Configuration);
+        var certificates = SiloCertificates.Load(settings);
         var services = builder.Services;
         services.AddSingleton(settings);
+        services.AddSingleton(certificates);
 
-        builder.WebHost.UseUrls($"http://{settings.Http.BindAddress}:{settings.Http.Port}");
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = settings.Http.MaxRequestBodyBytes);
+        builder.ConfigureReturnsKestrel(settings, certificates);
         builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20 + settings.Shutdown.DrainSeconds));
 
-        builder.AddReturnsOrleans(settings);
+        builder.AddReturnsOrleans(settings, certificates);
         if (settings.Profile == HostingProfile.Cluster)
         {
             // Before AddReturnsApi, which falls back to the in-memory store.
@@ -77,13 +79,14 @@ internal static partial class ReturnsActorsHosting
         var health = services.AddHealthChecks()
             .Add(new HealthCheckRegistration("silo", sp => sp.GetRequiredService<ReadinessGate>(), HealthStatus.Unhealthy, [ReadyTag]));
 
-        services.AddReturnsPersistence(settings, health);
+        services.AddReturnsPersistence(settings, certificates, health);
         services.AddReturnsWebhooks(settings);
         services.AddReturnsConnectors(settings);
         services.AddReturnsAdvisory(settings);
         services.AddHostedService<RmaProjector>();
         services.AddHostedService<BusinessMetricsSampler>();
         builder.AddReturnsTelemetry(settings);
+        services.AddSecretRedaction(SecretRedactor.From(settings));
         return settings;
     }
 
@@ -125,6 +128,7 @@ internal static partial class ReturnsActorsHosting
     public static WebApplication MapReturnsActors(this WebApplication app)
     {
         var settings = app.Services.GetRequiredService<ReturnsActorsSettings>();
+        app.UseReturnsTransportSecurity(settings);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseReturnsApi();

@@ -17,7 +17,7 @@ namespace ReturnsActors.Silo.Persistence;
 internal static class PersistenceHosting
 {
     /// <summary>Where each store lives for the profile: in memory for Embedded (nothing durable), PostgreSQL (and Redis membership) for Cluster.</summary>
-    public static IServiceCollection AddReturnsPersistence(this IServiceCollection services, ReturnsActorsSettings settings, IHealthChecksBuilder health)
+    public static IServiceCollection AddReturnsPersistence(this IServiceCollection services, ReturnsActorsSettings settings, SiloCertificates certificates, IHealthChecksBuilder health)
     {
         if (settings.Profile == HostingProfile.Embedded)
         {
@@ -31,7 +31,7 @@ internal static class PersistenceHosting
             services.AddSingleton<IWebhookOutbox>(sp => sp.GetRequiredService<InMemoryWebhookStore>());
             services.AddSingleton<IConnectorCheckpoints, InMemoryConnectorCheckpoints>();
             services.AddSingleton<INotificationTemplateStore, InMemoryNotificationTemplateStore>();
-            services.AddReturnsDataProtection(durable: false);
+            services.AddReturnsDataProtection(durable: false, certificates.DataProtection, certificates.DataProtectionPrevious);
         }
         else
         {
@@ -51,7 +51,7 @@ internal static class PersistenceHosting
             services.AddSingleton<IConnectorCheckpoints, PostgresConnectorCheckpoints>();
             services.AddSingleton<INotificationTemplateStore, PostgresNotificationTemplateStore>();
             services.AddSingleton<IAccessAuditStore, PostgresAccessAuditStore>();
-            services.AddReturnsDataProtection(durable: true);
+            services.AddReturnsDataProtection(durable: true, certificates.DataProtection, certificates.DataProtectionPrevious);
             services.AddSingleton(new RedisConnection(settings.Redis.ConnectionString!));
             health.AddCheck<PostgresHealthCheck>("postgres", HealthStatus.Unhealthy, [ReturnsActorsHosting.ReadyTag], TimeSpan.FromSeconds(5));
             health.AddCheck<RedisHealthCheck>("redis", HealthStatus.Unhealthy, [ReturnsActorsHosting.ReadyTag], TimeSpan.FromSeconds(5));
