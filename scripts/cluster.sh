@@ -4,6 +4,7 @@
 #   scripts/cluster.sh stop        SIGTERM every silo (graceful: readiness off, drain, leave the cluster)
 #   scripts/cluster.sh status      pid, ports and /health/ready of each silo
 # Logs and pids live in $RA_CLUSTER_DIR (default /tmp/returnsactors-cluster).
+# RA_TLS=1: silo-to-silo TLS and an encrypted key ring with the certificates of deploy/tls (scripts/dev-cert.sh, run if missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +18,13 @@ start() {
   dotnet build src/Silo/ReturnsActors.Silo -c Release -nologo -v quiet
   eval "$(scripts/services.sh env)"
   mkdir -p "$RA_CLUSTER_DIR"
+  if [ -n "${RA_TLS:-}" ]; then
+    [ -f deploy/tls/cluster.pfx ] || scripts/dev-cert.sh
+    export ReturnsActors__Silo__Tls__CertificateFile="$PWD/deploy/tls/cluster.pfx"
+    export ReturnsActors__Silo__Tls__CertificatePassword_FILE="$PWD/deploy/tls/pfx-password"
+    export ReturnsActors__DataProtection__CertificateFile="$PWD/deploy/tls/dataprotection.pfx"
+    export ReturnsActors__DataProtection__CertificatePassword_FILE="$PWD/deploy/tls/pfx-password"
+  fi
   dotnet "$silo_dll" migrate
   for i in $(seq 1 "$n"); do
     if [ -f "$RA_CLUSTER_DIR/silo$i.pid" ] && kill -0 "$(cat "$RA_CLUSTER_DIR/silo$i.pid")" 2>/dev/null; then
