@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Security.Cryptography.X509Certificates;
 using ReturnsActors.IntegrationTests.Infrastructure;
+using ReturnsActors.Silo.Hosting;
 using StackExchange.Redis;
 
 namespace ReturnsActors.IntegrationTests;
@@ -70,6 +72,22 @@ public sealed class SiloTlsTests : IAsyncLifetime, IDisposable
         Assert.Equal(["tls-a", "tls-b"], await ActiveSilosAsync(clusterId));
         using var still = await b.Http.SendAsync(HttpMethod.Get, $"/v1/tenants/{tenant}", AdminKey);
         Assert.Equal(HttpStatusCode.OK, still.StatusCode);
+    }
+
+    [Fact]
+    public void APeer_IsTrusted_WithTheSameCertificate_OrOneOfTheConfiguredCa_AndNothingElse()
+    {
+        using var ca = TestCertificates.CreateCa("ReturnsActors cluster CA");
+        using var own = TestCertificates.Issue(ca, "silo-1.returnsactors.test", clientAuth: true);
+        using var sibling = TestCertificates.Issue(ca, "silo-2.returnsactors.test", clientAuth: true);
+        using var stranger = TestCertificates.SelfSigned("silo.stranger.returnsactors.test");
+        using var samePublicPart = X509CertificateLoader.LoadCertificate(own.RawData);
+
+        Assert.True(TransportSecurity.IsClusterPeer(samePublicPart, own, ca: null));
+        Assert.False(TransportSecurity.IsClusterPeer(sibling, own, ca: null));
+        Assert.True(TransportSecurity.IsClusterPeer(sibling, own, ca));
+        Assert.False(TransportSecurity.IsClusterPeer(stranger, own, ca));
+        Assert.False(TransportSecurity.IsClusterPeer(null, own, ca));
     }
 
     /// <summary>The names of the silos the membership table in Redis lists as Active.</summary>
