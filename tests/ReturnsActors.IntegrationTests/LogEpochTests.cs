@@ -106,6 +106,24 @@ public sealed class LogEpochTests : IAsyncLifetime
         Assert.All(read, e => Assert.Equal(2, e.Position.Epoch));
     }
 
+    [Fact]
+    public async Task CheckRestore_FailsOnABrokenChain_AndOnADatabaseNotRebasedYet()
+    {
+        await AppendAsync("R-FORGED", 1);
+        var (exitCode, output) = await SiloProcess.RunCommandAsync(new Dictionary<string, string>(), "check-restore", "--postgres", _database);
+        Assert.True(exitCode == 1, output);
+        Assert.Contains($"BROKEN {Tenant}/R-FORGED at seq 1", output);
+        Assert.Contains("chains: 0 of 1 returns intact", output);
+        Assert.DoesNotContain("NOT REBASED", output);
+        Assert.Contains("projection rma_read: checkpoint 1:0:0", output);
+
+        // As if restored into another cluster and checked before any migrate or silo ran on it.
+        await ExecuteAsync("UPDATE ra_log_epochs SET system_identifier = 42");
+        (exitCode, output) = await SiloProcess.RunCommandAsync(new Dictionary<string, string>(), "check-restore", "--postgres", _database);
+        Assert.True(exitCode == 1, output);
+        Assert.Contains("NOT REBASED", output);
+    }
+
     private const string AppendSql = """
         INSERT INTO rma_events (tenant_id, rma_id, seq, type, occurred_at, actor, command_id, policy_version, rule_ids, data_json, prev_hash, hash)
         VALUES (@t, @rma, @seq, 'test.event', now(), 'test', 'c' || @seq, 1, '{}', '{}', '', 'h')
