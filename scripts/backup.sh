@@ -16,7 +16,7 @@ pg_database=${RA_PG_DATABASE:-returnsactors}
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 pg_bin=${pg_bin:-$(dirname "$(command -v pg_dump)")}
 
-usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2; exit 2; }
 [ $# -eq 2 ] || usage
 
 case $1 in

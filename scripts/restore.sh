@@ -10,7 +10,7 @@
 #
 # Settings (environment): RA_PG_HOST (127.0.0.1), RA_PG_PORT (55432), RA_PG_USER (postgres); RA_SILO, the command that runs the silo's
 # operator verbs (default: dotnet src/Silo/ReturnsActors.Silo/bin/Release/net10.0/ReturnsActors.Silo.dll; in the container image
-# /app/ReturnsActors.Silo).
+# dotnet /app/ReturnsActors.Silo.dll).
 set -euo pipefail
 
 pg_host=${RA_PG_HOST:-127.0.0.1}
@@ -20,7 +20,7 @@ pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 pg_bin=${pg_bin:-$(dirname "$(command -v pg_restore)")}
 silo=${RA_SILO:-dotnet $(dirname "$0")/../src/Silo/ReturnsActors.Silo/bin/Release/net10.0/ReturnsActors.Silo.dll}
 
-[ $# -ge 1 ] && [ $# -le 2 ] && [ -f "$1" ] || { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+[ $# -ge 1 ] && [ $# -le 2 ] && [ -f "$1" ] || { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2; exit 2; }
 dump=$1
 database=${2:-returnsactors}
 [[ $database =~ ^[a-z_][a-z0-9_]*$ ]] || { echo "restore: '$database' is not a plain database name" >&2; exit 2; }
