@@ -45,7 +45,7 @@ public sealed class ClusterAutomaticAdviceTests : IAsyncLifetime
             // As if the silo had died after the grain recorded R-1's recommendation but before the checkpoint moved: the next
             // silo delivers R-1's events again, and the command id derived from (return, seq) makes that a no-op.
             await using var rewind = new NpgsqlCommand(
-                "UPDATE connector_checkpoints SET checkpoint_tx = '0'::xid8, checkpoint_position = 0 WHERE tenant_id = @t AND channel = 'advisory'", connection);
+                "UPDATE connector_checkpoints SET checkpoint_epoch = 0, checkpoint_tx = '0'::xid8, checkpoint_position = 0 WHERE tenant_id = @t AND channel = 'advisory'", connection);
             rewind.Parameters.AddWithValue("t", tenant);
             Assert.Equal(1, await rewind.ExecuteNonQueryAsync());
         }

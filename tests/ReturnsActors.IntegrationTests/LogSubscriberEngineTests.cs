@@ -25,7 +25,7 @@ public sealed class LogSubscriberEngineTests
         Assert.Equal((2L, 3), (dead.Event!.Seq, dead.Attempt));
         Assert.StartsWith("InvalidOperationException: receiver exploded", dead.Result!.Error);
         Assert.Equal(2, subscriber.Steps.Count(s => s is { Kind: DeliveryStep.Failed, NextAttemptAt: not null }));
-        Assert.Equal(new WebhookCursor(0, 4), subscriber.Progress.Checkpoint);
+        Assert.Equal(new WebhookCursor(0, 0, 4), subscriber.Progress.Checkpoint);
         Assert.Equal(0, subscriber.Progress.FailedAttempts);
     }
 
@@ -39,7 +39,7 @@ public sealed class LogSubscriberEngineTests
         Assert.Equal([1L], subscriber.Delivered.ToArray());
         var failed = Assert.Single(subscriber.Steps, s => s.Kind != DeliveryStep.Delivered);
         Assert.Equal((DeliveryStep.Failed, "receiver is gone", (DateTimeOffset?)null), (failed.Kind, failed.StopReason, failed.NextAttemptAt));
-        Assert.Equal(new WebhookCursor(0, 1), subscriber.Progress.Checkpoint);
+        Assert.Equal(new WebhookCursor(0, 0, 1), subscriber.Progress.Checkpoint);
     }
 
     private static InMemoryWebhookStore Journal(int events)

@@ -74,7 +74,7 @@ public sealed class ReadModelTests : IAsyncLifetime
         await using (var connection = new NpgsqlConnection(_database))
         {
             await connection.OpenAsync();
-            await using var wipe = new NpgsqlCommand("TRUNCATE rma_read; UPDATE projection_checkpoints SET tx_id = '0', position = 0", connection);
+            await using var wipe = new NpgsqlCommand("TRUNCATE rma_read; UPDATE projection_checkpoints SET epoch = 0, tx_id = '0', position = 0", connection);
             await wipe.ExecuteNonQueryAsync();
         }
 

@@ -134,7 +134,7 @@ internal sealed class InMemoryConnectorCheckpoints(InMemoryWebhookStore journal)
         lock (_gate)
         {
             var p = Progress(tenantId, channel);
-            return Task.FromResult(new ConnectorChannelStatus(channel, $"{p.Checkpoint.Tx}:{p.Checkpoint.Position}", p.FailedAttempts,
+            return Task.FromResult(new ConnectorChannelStatus(channel, p.Checkpoint.ToString(), p.FailedAttempts,
                 p.NextAttemptAt == DateTimeOffset.MinValue ? null : p.NextAttemptAt, p.LastError,
                 Letters(tenantId, channel).Count(d => d.Letter.Status != OutboundDeadLetterStatus.Replayed)));
         }

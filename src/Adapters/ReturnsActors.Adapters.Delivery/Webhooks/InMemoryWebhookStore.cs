@@ -4,8 +4,13 @@ using ReturnsActors.Grains.Rma;
 
 namespace ReturnsActors.Silo.Webhooks;
 
-/// <summary>A place in the event log: (transaction id, position) in Cluster, as the projector reads it; (0, index) in Embedded.</summary>
-internal readonly record struct WebhookCursor(ulong Tx, long Position);
+/// <summary>A place in the event log: (log epoch, transaction id, position) in Cluster, as the projector reads it (the epoch rises when
+/// the database moves to another PostgreSQL cluster, whose transaction ids start lower); (0, 0, index) in Embedded.</summary>
+internal readonly record struct WebhookCursor(int Epoch, ulong Tx, long Position)
+{
+    /// <summary>As <c>GET /v1/connectors</c> shows it: <c>epoch:tx:position</c>.</summary>
+    public override string ToString() => $"{Epoch}:{Tx}:{Position}";
+}
 
 /// <summary>An event of the log as the dispatcher sees it: its tenant, return and place in the log.</summary>
 internal sealed record WebhookEvent(WebhookCursor Position, string TenantId, string RmaId, long Seq, string Type, DateTimeOffset OccurredAt, string DataJson);
@@ -62,7 +67,7 @@ internal sealed class InMemoryWebhookStore(TimeProvider time) : IWebhookSubscrip
     {
         lock (_gate)
         {
-            _journal.Add(new WebhookEvent(new WebhookCursor(0, _journal.Count + 1), tenantId, rmaId, e.Seq, e.Type, e.OccurredAt, e.DataJson));
+            _journal.Add(new WebhookEvent(new WebhookCursor(0, 0, _journal.Count + 1), tenantId, rmaId, e.Seq, e.Type, e.OccurredAt, e.DataJson));
         }
     }
 
@@ -79,7 +84,7 @@ internal sealed class InMemoryWebhookStore(TimeProvider time) : IWebhookSubscrip
     {
         lock (_gate)
         {
-            _subscriptions[(subscription.TenantId, subscription.Id)] = new Entry(subscription, secret) { Checkpoint = new WebhookCursor(0, _journal.Count) };
+            _subscriptions[(subscription.TenantId, subscription.Id)] = new Entry(subscription, secret) { Checkpoint = new WebhookCursor(0, 0, _journal.Count) };
         }
 
         return Task.CompletedTask;
@@ -175,7 +180,7 @@ internal sealed class InMemoryWebhookStore(TimeProvider time) : IWebhookSubscrip
             if (events.Count == 0 && checkpoint.Position < _journal.Count)
             {
                 // Nothing of this tenant after the checkpoint: a marker past the end lets the dispatcher move the checkpoint along.
-                events = [new WebhookEvent(new WebhookCursor(0, _journal.Count), tenantId, "", 0, "", default, "{}")];
+                events = [new WebhookEvent(new WebhookCursor(0, 0, _journal.Count), tenantId, "", 0, "", default, "{}")];
             }
 
             return Task.FromResult(events);

@@ -14,7 +14,7 @@ internal sealed class PostgresConnectorCheckpoints(NpgsqlDataSource dataSource) 
 {
     public async Task<IReadOnlyList<string>> TenantsAsync(CancellationToken cancellationToken)
     {
-        // A loose index scan over rma_events_tenant_tx_ix: one probe per tenant, not a scan of the log.
+        // A loose index scan over rma_events_tenant_log_ix: one probe per tenant, not a scan of the log.
         await using var command = dataSource.CreateCommand("""
             WITH RECURSIVE t AS (
                 SELECT min(tenant_id) AS tenant_id FROM rma_events
@@ -55,10 +55,11 @@ internal sealed class PostgresConnectorCheckpoints(NpgsqlDataSource dataSource) 
         {
             ConnectorProgress progress = new(default, 0, DateTimeOffset.MinValue);
             await using (var read = new NpgsqlCommand("""
-                INSERT INTO connector_checkpoints (tenant_id, channel, checkpoint_tx) VALUES (@tenant, @channel, '0'::xid8)
+                INSERT INTO connector_checkpoints (tenant_id, channel, checkpoint_epoch, checkpoint_tx) VALUES (@tenant, @channel, 0, '0'::xid8)
                 ON CONFLICT (tenant_id, channel) DO NOTHING;
                 SELECT c.checkpoint_tx::text, c.checkpoint_position, c.failed_attempts, c.next_attempt_at <= @now, c.last_error,
-                       EXISTS (SELECT 1 FROM connector_dead_letters d WHERE d.tenant_id = c.tenant_id AND d.channel = c.channel AND d.status = 'queued')
+                       EXISTS (SELECT 1 FROM connector_dead_letters d WHERE d.tenant_id = c.tenant_id AND d.channel = c.channel AND d.status = 'queued'),
+                       c.checkpoint_epoch
                 FROM connector_checkpoints c WHERE c.tenant_id = @tenant AND c.channel = @channel;
                 """, held.Connection))
             {
@@ -73,7 +74,7 @@ internal sealed class PostgresConnectorCheckpoints(NpgsqlDataSource dataSource) 
                     return null;
                 }
 
-                progress = new ConnectorProgress(new WebhookCursor(ulong.Parse(reader.GetString(0), CultureInfo.InvariantCulture), reader.GetInt64(1)),
+                progress = new ConnectorProgress(new WebhookCursor(reader.GetInt32(6), ulong.Parse(reader.GetString(0), CultureInfo.InvariantCulture), reader.GetInt64(1)),
                     reader.GetInt32(2), DateTimeOffset.MinValue, reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetBoolean(3));
             }
 
@@ -92,12 +93,13 @@ internal sealed class PostgresConnectorCheckpoints(NpgsqlDataSource dataSource) 
         await using var batch = dataSource.CreateBatch();
         var update = new NpgsqlBatchCommand("""
             UPDATE connector_checkpoints
-            SET checkpoint_tx = CAST(@tx AS xid8), checkpoint_position = @position, failed_attempts = @failed,
+            SET checkpoint_epoch = @epoch, checkpoint_tx = CAST(@tx AS xid8), checkpoint_position = @position, failed_attempts = @failed,
                 next_attempt_at = coalesce(@next, '-infinity'::timestamptz), last_error = @error, updated_at = now()
             WHERE tenant_id = @tenant AND channel = @channel
             """);
         update.Parameters.AddWithValue("tenant", tenantId);
         update.Parameters.AddWithValue("channel", channel);
+        update.Parameters.AddWithValue("epoch", progress.Checkpoint.Epoch);
         update.Parameters.AddWithValue("tx", progress.Checkpoint.Tx.ToString(CultureInfo.InvariantCulture));
         update.Parameters.AddWithValue("position", progress.Checkpoint.Position);
         update.Parameters.AddWithValue("failed", progress.FailedAttempts);
@@ -169,7 +171,8 @@ internal sealed class PostgresConnectorCheckpoints(NpgsqlDataSource dataSource) 
     public async Task<ConnectorChannelStatus> StatusAsync(string tenantId, string channel, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
-            SELECT coalesce(c.checkpoint_tx::text, '0') || ':' || coalesce(c.checkpoint_position, 0), coalesce(c.failed_attempts, 0),
+            SELECT coalesce(c.checkpoint_epoch, 0) || ':' || coalesce(c.checkpoint_tx::text, '0') || ':' || coalesce(c.checkpoint_position, 0),
+                   coalesce(c.failed_attempts, 0),
                    CASE WHEN c.next_attempt_at = '-infinity' THEN NULL ELSE c.next_attempt_at END, c.last_error,
                    (SELECT count(*)::int FROM connector_dead_letters d WHERE d.tenant_id = @tenant AND d.channel = @channel AND d.status <> 'replayed')
             FROM (SELECT 1) one

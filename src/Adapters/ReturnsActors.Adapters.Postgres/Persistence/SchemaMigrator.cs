@@ -73,11 +73,39 @@ internal sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, ILogge
             }
 
             LogUpToDate(Migrations.Count == 0 ? 0 : Migrations[^1].Version, newlyApplied.Count);
+            await RebaseLogAsync(connection, cancellationToken);
             return newlyApplied;
         }
         finally
         {
             await ExecuteAsync(connection, "SELECT pg_advisory_unlock(@key)", CancellationToken.None, ("key", AdvisoryLockKey));
+        }
+    }
+
+    /// <summary>Opens a new log epoch when the database now runs on another PostgreSQL cluster (V0032, <see cref="LogOrder"/>); a silo
+    /// started without migrating runs it too, before anything is appended. Nothing happens on a schema older than V0032.</summary>
+    public async Task RebaseLogAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await RebaseLogAsync(connection, cancellationToken);
+    }
+
+    private async Task RebaseLogAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using (var exists = new NpgsqlCommand("SELECT to_regproc('ra_log_rebase') IS NOT NULL", connection))
+        {
+            if (!(bool)(await exists.ExecuteScalarAsync(cancellationToken))!)
+            {
+                return;
+            }
+        }
+
+        // ra_log_epoch() reads the statement's snapshot, so it answers the epoch from before the rebase.
+        await using var command = new NpgsqlCommand("SELECT ra_log_epoch(), ra_log_rebase()", connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (await reader.ReadAsync(cancellationToken) && reader.GetInt32(0) != reader.GetInt32(1))
+        {
+            LogRebased(reader.GetInt32(0), reader.GetInt32(1));
         }
     }
 
@@ -127,6 +155,9 @@ internal sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, ILogge
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Applied schema migration V{Version:D4} {Name}")]
     private partial void LogApplied(int version, string name);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The database now runs on another PostgreSQL cluster (restored or moved): the event log goes on in epoch {Epoch} after epoch {Previous}, so subscribers skip nothing")]
+    private partial void LogRebased(int previous, int epoch);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Schema is at V{Version:D4} ({Applied} migrations applied now)")]
     private partial void LogUpToDate(int version, int applied);

@@ -1,9 +1,10 @@
 using Npgsql;
+using ReturnsActors.Silo.Persistence;
 
 namespace ReturnsActors.Silo.Projections;
 
-/// <summary>Reads rma_events after the checkpoint, in (tx_id, position) order and only from transactions older
-/// than every running one, so nothing committed late is skipped. The checkpoint row is locked for the batch
+/// <summary>Reads rma_events after the checkpoint, in the log's (epoch, tx_id, position) order (<see cref="LogOrder"/>) and only
+/// from transactions older than every running one, so nothing committed late is skipped. The checkpoint row is locked for the batch
 /// (FOR UPDATE SKIP LOCKED): with several silos one projects while the others wait.</summary>
 internal sealed class PostgresRmaChangeFeed(NpgsqlDataSource dataSource) : IRmaChangeFeed
 {
@@ -21,14 +22,16 @@ internal sealed class PostgresRmaChangeFeed(NpgsqlDataSource dataSource) : IRmaC
         {
             string? checkpointTx = null;
             long checkpointPosition = 0;
+            var checkpointEpoch = 0;
             await using (var read = new NpgsqlCommand(
-                "SELECT tx_id::text, position FROM projection_checkpoints WHERE name = 'rma_read' FOR UPDATE SKIP LOCKED", connection, tx))
+                "SELECT tx_id::text, position, epoch FROM projection_checkpoints WHERE name = 'rma_read' FOR UPDATE SKIP LOCKED", connection, tx))
             await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
             {
                 if (await reader.ReadAsync(cancellationToken))
                 {
                     checkpointTx = reader.GetString(0);
                     checkpointPosition = reader.GetInt64(1);
+                    checkpointEpoch = reader.GetInt32(2);
                 }
             }
 
@@ -43,16 +46,17 @@ internal sealed class PostgresRmaChangeFeed(NpgsqlDataSource dataSource) : IRmaC
             var changes = new List<RmaChange>();
             string lastTx = checkpointTx;
             var lastPosition = checkpointPosition;
+            var lastEpoch = checkpointEpoch;
             var oldest = TimeSpan.Zero;
-            await using (var events = new NpgsqlCommand("""
-                SELECT tx_id::text, position, tenant_id, rma_id, type, data_json, now() - recorded_at, occurred_at
+            await using (var events = new NpgsqlCommand($"""
+                SELECT tx_id::text, position, tenant_id, rma_id, type, data_json, now() - recorded_at, occurred_at, epoch
                 FROM rma_events
-                WHERE (tx_id, position) > (CAST(@tx AS xid8), @position)
-                  AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
-                ORDER BY tx_id, position
+                WHERE {LogOrder.AfterParameters()}
+                ORDER BY {LogOrder.OrderBy}
                 LIMIT @limit
                 """, connection, tx))
             {
+                events.Parameters.AddWithValue("epoch", checkpointEpoch);
                 events.Parameters.AddWithValue("tx", checkpointTx);
                 events.Parameters.AddWithValue("position", checkpointPosition);
                 events.Parameters.AddWithValue("limit", BatchSize);
@@ -61,6 +65,7 @@ internal sealed class PostgresRmaChangeFeed(NpgsqlDataSource dataSource) : IRmaC
                 {
                     lastTx = reader.GetString(0);
                     lastPosition = reader.GetInt64(1);
+                    lastEpoch = reader.GetInt32(8);
                     if (changes.Count == 0)
                     {
                         oldest = reader.GetFieldValue<TimeSpan>(6);
@@ -87,8 +92,9 @@ internal sealed class PostgresRmaChangeFeed(NpgsqlDataSource dataSource) : IRmaC
                 async ct =>
                 {
                     await using var commit = new NpgsqlCommand(
-                        "UPDATE projection_checkpoints SET tx_id = CAST(@tx AS xid8), position = @position, updated_at = now() WHERE name = 'rma_read'",
+                        "UPDATE projection_checkpoints SET epoch = @epoch, tx_id = CAST(@tx AS xid8), position = @position, updated_at = now() WHERE name = 'rma_read'",
                         connection, tx);
+                    commit.Parameters.AddWithValue("epoch", lastEpoch);
                     commit.Parameters.AddWithValue("tx", lastTx);
                     commit.Parameters.AddWithValue("position", lastPosition);
                     await commit.ExecuteNonQueryAsync(ct);

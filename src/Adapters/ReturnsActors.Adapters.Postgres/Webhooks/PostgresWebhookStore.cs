@@ -9,8 +9,8 @@ using ReturnsActors.Silo.Persistence;
 namespace ReturnsActors.Silo.Webhooks;
 
 /// <summary>The Cluster profile's subscriptions (<c>webhook_subscriptions</c>) and delivery logs (<c>webhook_deliveries</c>). Events are read
-/// from <c>rma_events</c> as the projector reads them: after the subscription's checkpoint in (tx_id, position) order, and only from
-/// transactions older than every running one, so an event committed late is not skipped. One dispatcher delivers a subscription at a time:
+/// from <c>rma_events</c> as the projector reads them: after the subscription's checkpoint in the log's (epoch, tx_id, position) order
+/// (<see cref="LogOrder"/>), and only from transactions older than every running one, so an event committed late is not skipped. One dispatcher delivers a subscription at a time:
 /// the lease is a session advisory lock on the subscription (rather than the projector's FOR UPDATE SKIP LOCKED) so that each delivered
 /// event's checkpoint can be committed on its own, before the next POST. Secrets are stored encrypted (<see cref="WebhookSecretProtector"/>).</summary>
 internal sealed class PostgresWebhookStore(NpgsqlDataSource dataSource, WebhookSecretProtector secrets) : IWebhookSubscriptionStore, IWebhookOutbox
@@ -21,10 +21,11 @@ internal sealed class PostgresWebhookStore(NpgsqlDataSource dataSource, WebhookS
 
     public async Task CreateAsync(WebhookSubscription subscription, string secret, CancellationToken cancellationToken)
     {
-        // The checkpoint starts at the oldest running transaction: every event committed from now on comes after it.
+        // The checkpoint starts at the oldest running transaction of the current epoch: every event committed from now on comes after it.
         await using var command = dataSource.CreateCommand("""
-            INSERT INTO webhook_subscriptions (tenant_id, id, url, event_types, description, status, secret, created_at, checkpoint_tx, checkpoint_position)
-            VALUES (@tenant, @id, @url, @types, @description, @status, @secret, @created, pg_snapshot_xmin(pg_current_snapshot()), 0)
+            INSERT INTO webhook_subscriptions (tenant_id, id, url, event_types, description, status, secret, created_at,
+                                               checkpoint_epoch, checkpoint_tx, checkpoint_position)
+            VALUES (@tenant, @id, @url, @types, @description, @status, @secret, @created, ra_log_epoch(), pg_snapshot_xmin(pg_current_snapshot()), 0)
             """);
         command.Parameters.AddWithValue("tenant", subscription.TenantId);
         command.Parameters.AddWithValue("id", subscription.Id);
@@ -103,13 +104,13 @@ internal sealed class PostgresWebhookStore(NpgsqlDataSource dataSource, WebhookS
 
     public async Task<IReadOnlyList<(string TenantId, string Id)>> DueAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
+        await using var command = dataSource.CreateCommand($"""
             SELECT s.tenant_id, s.id FROM webhook_subscriptions s
             WHERE s.status = 'active'
               AND ((s.next_attempt_at <= @now
                     AND EXISTS (SELECT 1 FROM rma_events e
-                                WHERE e.tenant_id = s.tenant_id AND (e.tx_id, e.position) > (s.checkpoint_tx, s.checkpoint_position)
-                                  AND e.tx_id < pg_snapshot_xmin(pg_current_snapshot())))
+                                WHERE e.tenant_id = s.tenant_id
+                                  AND {LogOrder.After("e.", "s.checkpoint_epoch", "s.checkpoint_tx", "s.checkpoint_position")}))
                    OR EXISTS (SELECT 1 FROM webhook_dead_letters d
                               WHERE d.tenant_id = s.tenant_id AND d.subscription_id = s.id AND d.status = 'queued'))
             """);
@@ -136,7 +137,7 @@ internal sealed class PostgresWebhookStore(NpgsqlDataSource dataSource, WebhookS
             WebhookTarget? target = null;
             await using (var read = new NpgsqlCommand("""
                 SELECT url, event_types, secret, CASE WHEN previous_secret_expires_at > @now THEN previous_secret END,
-                       checkpoint_tx::text, checkpoint_position, failed_attempts, failing_since, next_attempt_at <= @now
+                       checkpoint_tx::text, checkpoint_position, failed_attempts, failing_since, next_attempt_at <= @now, checkpoint_epoch
                 FROM webhook_subscriptions
                 WHERE tenant_id = @tenant AND id = @id AND status = 'active'
                 """, held.Connection))
@@ -151,7 +152,7 @@ internal sealed class PostgresWebhookStore(NpgsqlDataSource dataSource, WebhookS
                     string[] stored = reader.IsDBNull(3) ? [reader.GetString(2)] : [reader.GetString(2), reader.GetString(3)];
                     var signing = stored.Select(secrets.Unprotect).OfType<string>().ToList();
                     target = new WebhookTarget(tenantId, id, reader.GetString(0), reader.GetFieldValue<string[]>(1), signing,
-                        new WebhookCursor(ulong.Parse(reader.GetString(4), CultureInfo.InvariantCulture), reader.GetInt64(5)), reader.GetInt32(6),
+                        new WebhookCursor(reader.GetInt32(9), ulong.Parse(reader.GetString(4), CultureInfo.InvariantCulture), reader.GetInt64(5)), reader.GetInt32(6),
                         reader.IsDBNull(7) ? null : Utc(reader.GetDateTime(7)), reader.GetBoolean(8));
                 }
             }
@@ -173,15 +174,15 @@ internal sealed class PostgresWebhookStore(NpgsqlDataSource dataSource, WebhookS
 
     public async Task<IReadOnlyList<WebhookEvent>> ReadAfterAsync(string tenantId, WebhookCursor checkpoint, int limit, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
-            SELECT tx_id::text, position, rma_id, seq, type, occurred_at, data_json
+        await using var command = dataSource.CreateCommand($"""
+            SELECT tx_id::text, position, rma_id, seq, type, occurred_at, data_json, epoch
             FROM rma_events
-            WHERE tenant_id = @tenant AND (tx_id, position) > (CAST(@tx AS xid8), @position)
-              AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
-            ORDER BY tx_id, position
+            WHERE tenant_id = @tenant AND {LogOrder.AfterParameters()}
+            ORDER BY {LogOrder.OrderBy}
             LIMIT @limit
             """);
         command.Parameters.AddWithValue("tenant", tenantId);
+        command.Parameters.AddWithValue("epoch", checkpoint.Epoch);
         command.Parameters.AddWithValue("tx", checkpoint.Tx.ToString(CultureInfo.InvariantCulture));
         command.Parameters.AddWithValue("position", checkpoint.Position);
         command.Parameters.AddWithValue("limit", limit);
@@ -189,7 +190,7 @@ internal sealed class PostgresWebhookStore(NpgsqlDataSource dataSource, WebhookS
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            events.Add(new WebhookEvent(new WebhookCursor(ulong.Parse(reader.GetString(0), CultureInfo.InvariantCulture), reader.GetInt64(1)), tenantId,
+            events.Add(new WebhookEvent(new WebhookCursor(reader.GetInt32(7), ulong.Parse(reader.GetString(0), CultureInfo.InvariantCulture), reader.GetInt64(1)), tenantId,
                 reader.GetString(2), reader.GetInt64(3), reader.GetString(4), Utc(reader.GetDateTime(5)), reader.GetString(6)));
         }
 
@@ -201,7 +202,7 @@ internal sealed class PostgresWebhookStore(NpgsqlDataSource dataSource, WebhookS
         await using var batch = dataSource.CreateBatch();
         var update = new NpgsqlBatchCommand("""
             UPDATE webhook_subscriptions
-            SET checkpoint_tx = CAST(@tx AS xid8), checkpoint_position = @position, failed_attempts = @failed,
+            SET checkpoint_epoch = @epoch, checkpoint_tx = CAST(@tx AS xid8), checkpoint_position = @position, failed_attempts = @failed,
                 next_attempt_at = coalesce(@next, '-infinity'::timestamptz), failing_since = @failing,
                 status = CASE WHEN @disabled::text IS NULL THEN status ELSE 'disabled' END,
                 disabled_reason = coalesce(@disabled::text, disabled_reason)
@@ -209,6 +210,7 @@ internal sealed class PostgresWebhookStore(NpgsqlDataSource dataSource, WebhookS
             """);
         update.Parameters.AddWithValue("tenant", tenantId);
         update.Parameters.AddWithValue("id", id);
+        update.Parameters.AddWithValue("epoch", progress.Checkpoint.Epoch);
         update.Parameters.AddWithValue("tx", progress.Checkpoint.Tx.ToString(CultureInfo.InvariantCulture));
         update.Parameters.AddWithValue("position", progress.Checkpoint.Position);
         update.Parameters.AddWithValue("failed", progress.FailedAttempts);

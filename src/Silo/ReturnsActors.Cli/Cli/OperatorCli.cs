@@ -31,6 +31,13 @@ internal static class OperatorCli
         verify.SetAction((r, ct) => VerifyAsync(ConnectionString(r.GetValue(postgres), "verify"), r.GetValue(tenantArg)!, r.GetValue(rmaArg)!, ct));
         root.Subcommands.Add(verify);
 
+        var maxLag = new Option<long?>("--max-lag") { Description = "Also fail when a subscriber has more events than this still to take" };
+        var checkRestore = new Command("check-restore",
+            "After a restore or a move to another PostgreSQL cluster: the log epochs, every return's chain verified, each subscriber's lag")
+            { postgres, maxLag };
+        checkRestore.SetAction((r, ct) => CheckRestoreAsync(ConnectionString(r.GetValue(postgres), "check-restore"), r.GetValue(maxLag), ct));
+        root.Subcommands.Add(checkRestore);
+
         var id = new Option<string>("--id") { Description = "Tenant id (lower-case letters, digits, dashes)", Required = true };
         var name = new Option<string>("--name") { Description = "Display name", Required = true };
         var tenant = new Command("tenant", "Tenants");
@@ -149,6 +156,51 @@ internal static class OperatorCli
             ? $"intact: {events.Count} events, seq {result.CheckedFromSeq}..{result.CheckedThroughSeq}"
             : $"BROKEN at seq {result.FirstBrokenSeq}: its hash or its link to the previous event does not match ({events.Count} events)");
         return result.Valid ? 0 : 1;
+    }
+
+    /// <summary>Fails (1) when a chain is broken, when the database runs on another cluster than its current log epoch names (no silo
+    /// or <c>migrate</c> has run on it since the restore, so subscribers would skip what is appended now), or when a subscriber lags more
+    /// than <paramref name="maxLag"/>.</summary>
+    private static async Task<int> CheckRestoreAsync(string connectionString, long? maxLag, CancellationToken ct)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        var check = new RestoreCheck(dataSource);
+        var ok = true;
+        var (here, epochs) = await check.EpochsAsync(ct);
+        foreach (var e in epochs)
+        {
+            Console.WriteLine($"epoch {e.Epoch}: cluster {e.SystemIdentifier} since {e.StartedAt:u} ({e.Reason})");
+        }
+
+        if (epochs.Count == 0 || epochs[^1].SystemIdentifier != here)
+        {
+            Console.WriteLine($"NOT REBASED: this is cluster {here}; run 'migrate' (or start a silo) before anything is appended");
+            ok = false;
+        }
+
+        var log = new PostgresRmaEventLog(dataSource);
+        var returns = await check.ReturnsAsync(ct);
+        var broken = 0;
+        foreach (var key in returns)
+        {
+            var result = AuditChain.Verify(await log.ReadAsync(key, ct));
+            if (!result.Valid)
+            {
+                broken++;
+                Console.WriteLine($"BROKEN {key} at seq {result.FirstBrokenSeq}");
+            }
+        }
+
+        Console.WriteLine($"chains: {returns.Count - broken} of {returns.Count} returns intact");
+        ok &= broken == 0;
+        foreach (var lag in await check.LagsAsync(ct))
+        {
+            var over = lag.Lag > maxLag;
+            Console.WriteLine($"{(over ? "LAGGING " : "")}{lag.Kind} {(lag.TenantId.Length > 0 ? lag.TenantId + " " : "")}{lag.Name}: checkpoint {lag.Checkpoint}, {lag.Lag} event(s) behind");
+            ok &= !over;
+        }
+
+        return ok ? 0 : 1;
     }
 
     /// <summary>The dead letters of exactly one of a webhook subscription or a connector channel; null (usage printed) otherwise.</summary>

@@ -163,9 +163,15 @@ internal static partial class ReturnsActorsHosting
             return;
         }
 
+        var migrator = app.Services.GetRequiredService<SchemaMigrator>();
         if (settings.Postgres.MigrateOnStart)
         {
-            await app.Services.GetRequiredService<SchemaMigrator>().MigrateWithRetryAsync(logger, cancellationToken);
+            await migrator.MigrateWithRetryAsync(logger, cancellationToken);
+        }
+        else
+        {
+            // Not a schema change: a database restored into another cluster must get its new log epoch before anything is appended.
+            await migrator.RebaseLogAsync(cancellationToken);
         }
     }
 
