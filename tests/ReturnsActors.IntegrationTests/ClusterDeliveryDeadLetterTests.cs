@@ -21,6 +21,8 @@ public sealed class ClusterDeliveryDeadLetterTests() : OwnClusterDatabase("ra_de
         settings["Webhooks:AllowLoopback"] = "true";
         settings["Webhooks:MaxAttempts"] = "2";
         settings["Webhooks:RetentionHours"] = "1";
+        // With two attempts the advisory channel would park events of its own while its models still load (a race under load).
+        settings["Connectors:Advisory:Enabled"] = "false";
         var tenant = ApiRequests.NewTenantId();
         var erpTenant = ApiRequests.NewTenantId();
         erp.Reject = _ => true;
@@ -61,7 +63,7 @@ public sealed class ClusterDeliveryDeadLetterTests() : OwnClusterDatabase("ra_de
         using var erpClient = second.TenantClient(erpTenant, AdminKey);
         var parked = Assert.Single(await ConnectorDeadLettersAsync(erpClient))!;
         Assert.Equal(("R-9", 2, "HTTP 503"), (parked["rmaId"]!.GetValue<string>(), parked["attempts"]!.GetValue<int>(), parked["error"]!.GetValue<string>()));
-        // The automatic advisory channel runs next to the ERP channel; the ERP one carries the dead letter.
+        // The ERP channel carries the dead letter.
         var channel = Assert.Single(JsonNode.Parse(await erpClient.GetStringAsync("/v1/connectors"))!.AsArray(), c => c!["channel"]!.GetValue<string>() == "erp")!;
         Assert.Equal(("erp", 1, "HTTP 503"), (channel["channel"]!.GetValue<string>(), channel["deadLetters"]!.GetValue<int>(), channel["lastError"]!.GetValue<string>()));
         erp.Reject = null;
