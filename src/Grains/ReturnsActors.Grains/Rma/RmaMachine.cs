@@ -1272,7 +1272,8 @@ public static class RmaMachine
             return null;
         }
 
-        return seen.CommandType == cmd.GetType().Name
+        // A record folded from the log's tail knows the command id only; a snapshot's records know the command type too.
+        return seen.CommandType.Length == 0 || seen.CommandType == cmd.GetType().Name
             ? new RmaOutcome(seen.Rejection, [], Replayed: true)
             : new RmaOutcome(Rejection.Conflict("command.id_reused", $"Command id '{cmd.CommandId}' was used for a {seen.CommandType}."), [], Replayed: true);
     }
