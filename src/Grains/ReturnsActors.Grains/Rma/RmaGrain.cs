@@ -83,9 +83,9 @@ public sealed partial class RmaGrain(
 
     public async Task<RmaResult> CreateAsync(CreateRma command)
     {
-        if (Quarantined() is { } quarantined)
+        if ((Quarantined() ?? ReusedKey(command)) is { } refusedAtOnce)
         {
-            return quarantined;
+            return refusedAtOnce;
         }
 
         var (tenantId, rmaId) = ParseKey();
@@ -122,7 +122,7 @@ public sealed partial class RmaGrain(
             }
         }
 
-        return await FinishAsync(outcome);
+        return await FinishAsync(outcome, command);
     }
 
     public Task<RmaResult> ApproveAsync(ApproveRma command) => RunAsync(command);
@@ -145,9 +145,9 @@ public sealed partial class RmaGrain(
 
     public async Task<RmaResult> SettleAsync(SettleRma command)
     {
-        if (Quarantined() is { } quarantined)
+        if ((Quarantined() ?? ReusedKey(command)) is { } refusedAtOnce)
         {
-            return quarantined;
+            return refusedAtOnce;
         }
 
         var s = state.State;
@@ -164,7 +164,7 @@ public sealed partial class RmaGrain(
             }
         }
 
-        return await FinishAsync(RmaMachine.Handle(state.State, command, time.GetUtcNow(), unavailable));
+        return await FinishAsync(RmaMachine.Handle(state.State, command, time.GetUtcNow(), unavailable), command);
     }
 
     public Task<RmaResult> ConfirmSettlementAsync(ConfirmSettlement command) => RunAsync(command);
@@ -191,15 +191,15 @@ public sealed partial class RmaGrain(
 
     public async Task<RmaResult> RerouteAsync(RerouteRma command)
     {
-        if (Quarantined() is { } quarantined)
+        if ((Quarantined() ?? ReusedKey(command)) is { } refusedAtOnce)
         {
-            return quarantined;
+            return refusedAtOnce;
         }
 
         var decision = state.State.Created && RmaMachine.IsRoutable(state.State)
             ? WarehouseRouting.Choose(await Directory().ListAsync(), RmaMachine.ToRouteRequest(state.State, command.ExcludeWarehouseId ?? state.State.WarehouseId))
             : new RouteDecision(null, [], "Not routable.");
-        return await FinishAsync(RmaMachine.Reroute(state.State, command, decision, time.GetUtcNow()));
+        return await FinishAsync(RmaMachine.Reroute(state.State, command, decision, time.GetUtcNow()), command);
     }
 
     public Task<RmaView?> GetAsync() =>
@@ -248,10 +248,25 @@ public sealed partial class RmaGrain(
     }
 
     private async Task<RmaResult> RunAsync(IRmaCommand command) =>
-        Quarantined() ?? await FinishAsync(RmaMachine.Handle(state.State, command, time.GetUtcNow()));
+        Quarantined() ?? ReusedKey(command) ?? await FinishAsync(RmaMachine.Handle(state.State, command, time.GetUtcNow()), command);
 
-    private async Task<RmaResult> FinishAsync(RmaOutcome outcome)
+    /// <summary>The same Idempotency-Key (command id) sent with another request than the first: refused, as the HTTP draft asks.</summary>
+    private RmaResult? ReusedKey(IRmaCommand command) =>
+        RequestContext.Get(RmaRequestContext.RequestFingerprint) is string fingerprint
+        && state.State.RecentCommands.FirstOrDefault(r => r.CommandId == command.CommandId) is { Fingerprint: { } first }
+        && first != fingerprint
+            ? RmaResult.Refused(Rejection.Invalid("idempotency_key.reused",
+                "This Idempotency-Key was first sent with a different method, path or body. Use a new key for a new request."))
+            : null;
+
+    private async Task<RmaResult> FinishAsync(RmaOutcome outcome, IRmaCommand command)
     {
+        if (!outcome.Replayed && RequestContext.Get(RmaRequestContext.RequestFingerprint) is string fingerprint
+            && state.State.RecentCommands.LastOrDefault(r => r.CommandId == command.CommandId) is { } record)
+        {
+            record.Fingerprint ??= fingerprint;
+        }
+
         // A refusal changes nothing and is not recorded: a retried command id is decided again (the same answer unless the return
         // moved on meanwhile). An applied command id is in the log, so its retry is recognised and answered as the first time.
         if (outcome.Changed)
@@ -463,7 +478,7 @@ public sealed partial class RmaGrain(
         {
             // The log is the record: a snapshot not written only makes the next activation fold a longer tail.
             LogSnapshotFailed(logger, ex, this.GetPrimaryKeyString());
-            if (ex is InconsistentStateException)
+            if (ex is Orleans.Storage.InconsistentStateException)
             {
                 DeactivateOnIdle();
             }

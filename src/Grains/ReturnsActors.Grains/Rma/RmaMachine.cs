@@ -1122,7 +1122,7 @@ public static class RmaMachine
 
     private static RmaOutcome Rejected(Rejection rejection) => new(rejection, []);
 
-    /// <summary>One command's unit of work: raises events onto the chain and the outbox.</summary>
+    /// <summary>One command's unit of work: raises events onto the chain; the grain appends them to the log.</summary>
     private sealed class Tx(RmaState state, DateTimeOffset now, string actor, string commandId)
     {
         public Tx(RmaState state, DateTimeOffset now, IRmaCommand cmd) : this(state, now, cmd.Actor, cmd.CommandId)
@@ -1140,7 +1140,6 @@ public static class RmaMachine
             var policyVersion = data is ReturnRequested { Policy: { } policy } ? policy.Version : State.Policy.Version;
             var e = AuditChain.Next(State.LastSeq, State.LastHash, data, Now, actor, commandId, policyVersion, rules ?? []);
             RmaEvolve.Append(State, e, data);
-            State.Outbox.Add(e);
             Events.Add(e);
         }
     }

@@ -113,4 +113,7 @@ public sealed class CommandRecord
     [Id(1)] public string CommandType { get; set; } = "";
     [Id(2)] public Rejection? Rejection { get; set; }
     [Id(3)] public long Seq { get; set; }
+    /// <summary>What the HTTP request that carried this command id as its Idempotency-Key looked like (method, path, body hash),
+    /// so the same key with another request is refused; null when the command came another way, or was folded from the log.</summary>
+    [Id(4)] public string? Fingerprint { get; set; }
 }
