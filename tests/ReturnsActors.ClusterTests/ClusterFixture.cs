@@ -18,6 +18,9 @@ public sealed class SwitchableEventLog(InMemoryRmaEventLog inner) : IRmaEventLog
 
     public Task<IReadOnlyList<RmaEvent>> ReadAsync(string rmaKey, CancellationToken cancellationToken = default) =>
         inner.ReadAsync(rmaKey, cancellationToken);
+
+    public Task<IReadOnlyList<RmaEvent>> ReadTailAsync(string rmaKey, long afterSeq, CancellationToken cancellationToken = default) =>
+        inner.ReadTailAsync(rmaKey, afterSeq, cancellationToken);
 }
 
 /// <summary>One in-process silo shared by every cluster test: memory storage "returns" with the System.Text.Json

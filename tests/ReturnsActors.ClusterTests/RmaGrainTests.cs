@@ -63,26 +63,27 @@ public class RmaGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task LongHistory_IsTrimmedInStateButKeptInTheLog_AndStillVerifies()
+    public async Task LongHistory_IsReadFromTheLog_AndVerifiesFromTheFirstEvent()
     {
         var orderId = fixture.NewOrder();
         var key = $"demo/RMA-{Id()}";
         var rma = fixture.Client.GetGrain<IRmaGrain>(key);
         Ok(await rma.CreateAsync(new CreateRma(Id(), "customer:c-1", orderId, [new RequestedLine("1", 1, "x", ReasonClass.Convenience)])));
-        for (var i = 0; i < RmaGrain.MaxEventsInState + 5; i++)
+        for (var i = 0; i < 505; i++)
         {
             Ok(await rma.AddNoteAsync(new AddRmaNote(Id(), "agent:a", $"note {i}")));
         }
 
         await fixture.Cluster.DeactivateAsync(rma);
-        var inState = await rma.GetEventsAsync();
+        var history = await rma.GetEventsAsync();
         var verification = await rma.VerifyAsync();
 
-        Assert.Equal(RmaGrain.MaxEventsInState, inState.Count);
-        Assert.Equal(RmaGrain.MaxEventsInState + 7, (await fixture.EventLog.ReadAsync(key)).Count);
+        Assert.Equal(507, history.Count);
+        Assert.Equal((await fixture.EventLog.ReadAsync(key)).Select(e => e.Hash), history.Select(e => e.Hash));
         Assert.True(verification.Valid);
-        Assert.Equal(8, verification.CheckedFromSeq);
-        Assert.Equal(RmaGrain.MaxEventsInState + 7, verification.CheckedThroughSeq);
+        Assert.Equal(1, verification.CheckedFromSeq);
+        Assert.Equal(507, verification.CheckedThroughSeq);
+        Assert.Equal(RmaStatus.Authorized, (await rma.GetAsync())!.Status);
     }
 
     [Fact]
@@ -108,34 +109,123 @@ public class RmaGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task Outbox_IsDrainedToTheEventLog_AndAFailedDrainIsRepairedOnNextActivation()
+    public async Task AFailedAppend_RefusesTheCommand_RecordsNothing_AndItsRetryGoesThrough()
     {
         var orderId = fixture.NewOrder();
         var key = $"demo/RMA-{Id()}";
         var rma = fixture.Client.GetGrain<IRmaGrain>(key);
         Ok(await rma.CreateAsync(new CreateRma(Id(), "customer:c-1", orderId, [new RequestedLine("1", 1, "too_small", ReasonClass.Convenience)])));
-
-        var logged = await fixture.EventLog.ReadAsync(key);
-        Assert.Equal((await rma.GetEventsAsync()).Select(e => e.Hash), logged.Select(e => e.Hash));
+        var label = new RecordLabel(Id(), "agent:a", "ups", "1Z");
 
         fixture.EventLog.Fail = true;
+        RmaUnavailableException refused;
         try
         {
-            // The command still succeeds: state and outbox were written together; only the drain failed.
-            Ok(await rma.RecordLabelAsync(new RecordLabel(Id(), "agent:a", "ups", "1Z")));
-            Assert.Equal(2, (await fixture.EventLog.ReadAsync(key)).Count);
-            await fixture.Cluster.DeactivateAsync(rma);
+            // Nothing is acknowledged that is not in the log: the command fails, retryably.
+            refused = await Assert.ThrowsAsync<RmaUnavailableException>(() => rma.RecordLabelAsync(label));
         }
         finally
         {
             fixture.EventLog.Fail = false;
         }
 
-        var view = await rma.GetAsync();
-        Assert.Equal(RmaStatus.AwaitingShipment, view!.Status);
-        var repaired = await fixture.EventLog.ReadAsync(key);
-        Assert.Equal(["return.requested", "return.authorized", "label.created"], repaired.Select(e => e.Type));
-        Assert.Equal((await rma.GetEventsAsync()).Select(e => e.Hash), repaired.Select(e => e.Hash));
+        Assert.Equal(RmaUnavailableException.LogUnavailable, refused.Code);
+        Assert.True(refused.Retryable);
+        Assert.Equal(RmaStatus.Authorized, (await rma.GetAsync())!.Status);
+        Assert.Equal(["return.requested", "return.authorized"], (await fixture.EventLog.ReadAsync(key)).Select(e => e.Type));
+
+        var retried = await rma.RecordLabelAsync(label);
+        Assert.False(retried.Replayed);
+        Assert.Equal(RmaStatus.AwaitingShipment, Ok(retried).Status);
+        var logged = await fixture.EventLog.ReadAsync(key);
+        Assert.Equal(["return.requested", "return.authorized", "label.created"], logged.Select(e => e.Type));
+        Assert.True(AuditChain.Verify(logged).Valid);
+    }
+
+    [Fact]
+    public async Task WithoutASnapshot_TheStateIsFoldedFromTheLog_AndAnAppliedCommandIdIsStillRecognised()
+    {
+        var orderId = fixture.NewOrder();
+        var rma = Rma($"RMA-{Id()}");
+        Ok(await rma.CreateAsync(new CreateRma(Id(), "customer:c-1", orderId, [new RequestedLine("1", 1, "too_small", ReasonClass.Convenience)])));
+        var label = new RecordLabel(Id(), "agent:a", "ups", "1Z");
+        var before = Ok(await rma.RecordLabelAsync(label));
+
+        // As after a crash before any snapshot: the grain state is gone, the log is the record.
+        await fixture.Cluster.DeactivateAsync(rma);
+        await ClearSnapshotAsync(rma);
+
+        var after = await rma.GetAsync();
+        Assert.Equal(before.Status, after!.Status);
+        Assert.Equal(before.Carrier, after.Carrier);
+        Assert.Equal(before.Lines.Select(l => (l.LineId, l.Quantity)), after.Lines.Select(l => (l.LineId, l.Quantity)));
+        var replayed = await rma.RecordLabelAsync(label);
+        Assert.True(replayed.Replayed);
+        Assert.Equal(3, (await rma.GetEventsAsync()).Count);
+    }
+
+    [Fact]
+    public async Task ASnapshotThatDisagreesWithTheLog_IsDiscarded_AndTheStateRebuiltFromTheLog()
+    {
+        var orderId = fixture.NewOrder();
+        var rma = Rma($"RMA-{Id()}");
+        Ok(await rma.CreateAsync(new CreateRma(Id(), "customer:c-1", orderId, [new RequestedLine("1", 1, "too_small", ReasonClass.Convenience)])));
+        Ok(await rma.RecordLabelAsync(new RecordLabel(Id(), "agent:a", "ups", "1Z")));
+        await fixture.Cluster.DeactivateAsync(rma);
+
+        // A snapshot that claims another head (and another status) than the log.
+        var (storage, grainState) = await ReadSnapshotAsync(rma);
+        Assert.True(grainState.RecordExists, "deactivation writes a snapshot");
+        Assert.Equal(3, grainState.State!.LastSeq);
+        grainState.State.LastHash = new string('f', 64);
+        grainState.State.Status = RmaStatus.Closed;
+        await storage.WriteStateAsync("rma", rma.GetGrainId(), grainState);
+
+        Assert.Equal(RmaStatus.AwaitingShipment, (await rma.GetAsync())!.Status);
+        Assert.True((await rma.VerifyAsync()).Valid);
+        Assert.Equal(RmaStatus.InTransit, Ok(await rma.RecordCarrierEventAsync(new RecordCarrierEvent(Id(), "carrier:ups", CarrierEventKind.InTransit))).Status);
+    }
+
+    [Theory]
+    [InlineData("return.teleported", "{}")]
+    [InlineData("note.added", "{not json")]
+    public async Task AnUnknownOrCorruptEventInTheLog_QuarantinesThatReturnOnly(string type, string dataJson)
+    {
+        var orderId = fixture.NewOrder();
+        var key = $"demo/RMA-{Id()}";
+        var rma = fixture.Client.GetGrain<IRmaGrain>(key);
+        Ok(await rma.CreateAsync(new CreateRma(Id(), "customer:c-1", orderId, [new RequestedLine("1", 1, "too_small", ReasonClass.Convenience)])));
+        await fixture.Cluster.DeactivateAsync(rma);
+        var logged = await fixture.EventLog.ReadAsync(key);
+        await fixture.EventLog.AppendAsync(key, [AuditChain.Next(logged[^1].Seq, logged[^1].Hash, type, fixture.Time.GetUtcNow(), "system", "odd", 1, [], dataJson)]);
+
+        var read = await Assert.ThrowsAsync<RmaUnavailableException>(() => rma.GetAsync());
+        Assert.Equal(RmaUnavailableException.Quarantined, read.Code);
+        Assert.False(read.Retryable);
+        Assert.Contains("#3", read.Message);
+        var command = await rma.AddNoteAsync(new AddRmaNote(Id(), "agent:a", "hello"));
+        Assert.Equal(RmaUnavailableException.Quarantined, command.Rejection?.Code);
+        // The log is left as it was, and still readable for the operator who repairs it.
+        Assert.Equal(3, (await rma.GetEventsAsync()).Count);
+        Assert.Equal(3, (await fixture.EventLog.ReadAsync(key)).Count);
+
+        // Every other return goes on.
+        var other = Rma($"RMA-{Id()}");
+        Ok(await other.CreateAsync(new CreateRma(Id(), "customer:c-1", fixture.NewOrder(), [new RequestedLine("1", 1, "too_small", ReasonClass.Convenience)])));
+    }
+
+    private async Task<(Orleans.Storage.IGrainStorage Storage, Orleans.IGrainState<RmaState> State)> ReadSnapshotAsync(IRmaGrain rma)
+    {
+        var storage = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(StorageNames.Returns);
+        var grainState = new Orleans.GrainState<RmaState>(new RmaState());
+        await storage.ReadStateAsync("rma", rma.GetGrainId(), grainState);
+        return (storage, grainState);
+    }
+
+    private async Task ClearSnapshotAsync(IRmaGrain rma)
+    {
+        var (storage, grainState) = await ReadSnapshotAsync(rma);
+        await storage.ClearStateAsync("rma", rma.GetGrainId(), grainState);
     }
 
     [Fact]

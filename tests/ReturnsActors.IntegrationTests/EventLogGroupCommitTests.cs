@@ -61,7 +61,7 @@ public sealed class EventLogGroupCommitTests : IAsyncLifetime
         var diverged = _log.AppendAsync("acme/RMA-X", Chain(2, "forged"));
         var rest = others.Select(r => _log.AppendAsync(r.Key, r.Value)).ToList();
 
-        await Assert.ThrowsAsync<InvalidOperationException>(() => diverged);
+        await Assert.ThrowsAsync<RmaAppendConflictException>(() => diverged);
         await Task.WhenAll(rest);
         Assert.True(_log.BatchesWritten - batchesBefore < 51, $"{_log.BatchesWritten - batchesBefore} batches for 51 appends: the diverged one shared a batch");
         Assert.Equal(original.Select(e => e.Hash), (await _log.ReadAsync("acme/RMA-X")).Select(e => e.Hash));
@@ -121,6 +121,66 @@ public sealed class EventLogGroupCommitTests : IAsyncLifetime
         var events = Chain(1, "f1");
         await _log.AppendAsync("acme/RMA-F1", events);
         Assert.Equal(events[0].Hash, Assert.Single(await _log.ReadAsync("acme/RMA-F1")).Hash);
+    }
+
+    [Fact]
+    public async Task AnAppendThatDoesNotExtendTheLoggedChain_IsAConflict_AndWritesNothing_WhileTheOthersOfItsBatchCommit()
+    {
+        var logged = Chain(3, "kept");
+        await _log.AppendAsync("acme/RMA-V", logged[..2]);
+        var others = Enumerable.Range(1, 30).ToDictionary(i => $"acme/RMA-W{i}", i => Chain(2, $"w{i}"));
+
+        // A writer with a stale version: it extends seq 1 with its own seq 2, but seq 2 is already logged.
+        var stale = AuditChain.Next(1, logged[0].Hash, new NoteAdded("stale"), DateTimeOffset.UtcNow, "agent:b", "stale", 1, []);
+        var conflict = _log.AppendAsync("acme/RMA-V", [stale]);
+        var rest = others.Select(r => _log.AppendAsync(r.Key, r.Value)).ToList();
+
+        await Assert.ThrowsAsync<RmaAppendConflictException>(() => conflict);
+        await Task.WhenAll(rest);
+        // A gap: seq 3 of a return whose seq 2 is not logged.
+        await Assert.ThrowsAsync<RmaAppendConflictException>(() => _log.AppendAsync("acme/RMA-GAP", logged[2..]));
+        Assert.Empty(await _log.ReadAsync("acme/RMA-GAP"));
+        Assert.Equal(logged[..2].Select(e => e.Hash), (await _log.ReadAsync("acme/RMA-V")).Select(e => e.Hash));
+        foreach (var (key, events) in others)
+        {
+            Assert.Equal(events.Select(e => e.Hash), (await _log.ReadAsync(key)).Select(e => e.Hash));
+        }
+
+        // The expected version: the next event after the logged seq 2 extends the chain; the tail after 1 reads seq 2 and 3.
+        await _log.AppendAsync("acme/RMA-V", logged[2..]);
+        Assert.Equal([2L, 3L], (await _log.ReadTailAsync("acme/RMA-V", 1)).Select(e => e.Seq));
+        Assert.Empty(await _log.ReadTailAsync("acme/RMA-V", 3));
+    }
+
+    [Fact]
+    public async Task TwoWritersOfOneReturn_OnlyTheFirstWins()
+    {
+        // Two silos each believing they hold the return (a split activation): both append seq 2 after seq 1.
+        await using var second = new PostgresRmaEventLog(_dataSource);
+        var first = Chain(1, "one");
+        await _log.AppendAsync("acme/RMA-TWO", first);
+        var a = AuditChain.Next(1, first[0].Hash, new NoteAdded("a"), DateTimeOffset.UtcNow, "agent:a", "a", 1, []);
+        var b = AuditChain.Next(1, first[0].Hash, new NoteAdded("b"), DateTimeOffset.UtcNow, "agent:b", "b", 1, []);
+
+        var outcomes = await Task.WhenAll(Outcome(_log.AppendAsync("acme/RMA-TWO", [a])), Outcome(second.AppendAsync("acme/RMA-TWO", [b])));
+
+        Assert.Single(outcomes, o => o is null);
+        Assert.IsType<RmaAppendConflictException>(Assert.Single(outcomes, o => o is not null));
+        var winner = outcomes[0] is null ? a : b;
+        Assert.Equal([first[0].Hash, winner.Hash], (await _log.ReadAsync("acme/RMA-TWO")).Select(e => e.Hash));
+
+        static async Task<Exception?> Outcome(Task append)
+        {
+            try
+            {
+                await append;
+                return null;
+            }
+            catch (Exception ex)
+            {
+                return ex;
+            }
+        }
     }
 
     private static List<RmaEvent> Chain(int count, string commandPrefix)

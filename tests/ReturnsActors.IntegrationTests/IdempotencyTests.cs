@@ -143,6 +143,69 @@ public sealed class IdempotencyTests(EmbeddedApiSilo api)
     }
 
     [Fact]
+    public async Task ACreateWithoutRmaId_RetriedWithItsKey_ReachesTheSameReturn_AndIsAnsweredAsTheFirstTime()
+    {
+        using var http = (await api.GetAsync()).TenantClient(ApiRequests.NewTenantId(), Admin);
+        await ReturnScenario.LoadOrderAsync(http);
+        var body = new { orderId = "O-1", lines = new[] { new { orderLineId = "1", quantity = 1, reasonCode = "SIZE", reasonClass = "Convenience" } } };
+        var key = Guid.NewGuid().ToString();
+
+        using var first = await Send(http, "/v1/rmas", body, key);
+        using var second = await Send(http, "/v1/rmas", body, key);
+        using var other = await Send(http, "/v1/rmas", body, Guid.NewGuid().ToString());
+
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.False(first.Headers.Contains("Idempotent-Replayed"));
+        Assert.True(second.IsSuccessStatusCode, await second.Content.ReadAsStringAsync());
+        Assert.Equal("true", Assert.Single(second.Headers.GetValues("Idempotent-Replayed")));
+        var rmaId = (await first.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("rmaId").GetString();
+        Assert.Equal(rmaId, (await second.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("rmaId").GetString());
+        Assert.NotEqual(rmaId, (await other.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("rmaId").GetString());
+        var events = (await http.GetFromJsonAsync<JsonElement>($"/v1/rmas/{rmaId}/events")).GetProperty("events");
+        Assert.Equal(1, events.EnumerateArray().Count(e => e.GetProperty("type").GetString() == "return.requested"));
+    }
+
+    [Fact]
+    public async Task AReturnCommand_RepeatedWithItsKey_HasOneEffect_AndTheKeyWithAnotherBodyIs422()
+    {
+        using var http = (await api.GetAsync()).TenantClient(ApiRequests.NewTenantId(), Admin);
+        await ReturnScenario.LoadOrderAsync(http);
+        await ReturnScenario.CreateRmaAsync(http, "R-1");
+        var key = Guid.NewGuid().ToString();
+
+        var repeats = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Send(http, "/v1/rmas/R-1/notes", new { text = "once" }, key)));
+        using var reused = await Send(http, "/v1/rmas/R-1/notes", new { text = "another text" }, key);
+        using var elsewhere = await Send(http, "/v1/rmas/R-1/label", new { carrier = "UPS", trackingNumber = "1Z1" }, key);
+
+        try
+        {
+            // One return serialises its commands: the first runs, every repeat is answered as it was.
+            Assert.All(repeats, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+            Assert.Single(repeats, r => !r.Headers.Contains("Idempotent-Replayed"));
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, reused.StatusCode);
+            Assert.Equal("idempotency_key.reused", (await reused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, elsewhere.StatusCode);
+            var events = (await http.GetFromJsonAsync<JsonElement>("/v1/rmas/R-1/events")).GetProperty("events");
+            Assert.Equal(1, events.EnumerateArray().Count(e => e.GetProperty("type").GetString() == "note.added"));
+            Assert.Equal(0, events.EnumerateArray().Count(e => e.GetProperty("type").GetString() == "label.created"));
+        }
+        finally
+        {
+            foreach (var response in repeats)
+            {
+                response.Dispose();
+            }
+        }
+    }
+
+    private static async Task<HttpResponseMessage> Send<T>(HttpClient http, string path, T body, string key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+        request.Headers.Add("Idempotency-Key", key);
+        return await http.SendAsync(request);
+    }
+
+    [Fact]
     public async Task AnIdempotencyKeyOver255Characters_Is400Problem()
     {
         var http = (await api.GetAsync()).Http;

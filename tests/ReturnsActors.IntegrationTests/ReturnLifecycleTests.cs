@@ -122,7 +122,8 @@ public sealed class ReturnLifecycleTests : IAsyncLifetime
         var labelSeq = logged.Single(e => e.Type == "label.created").Seq;
         var tampered = await again.GetFromJsonAsync<JsonElement>("/v1/rmas/RMA-77/events/verify");
         Assert.False(tampered.GetProperty("valid").GetBoolean());
-        Assert.True(tampered.GetProperty("grain").GetProperty("valid").GetBoolean());
+        // The log is the record: the grain keeps no second copy of history, its check reads the log too (and its head).
+        Assert.Equal(labelSeq, tampered.GetProperty("grain").GetProperty("firstBrokenSeq").GetInt64());
         Assert.Equal(labelSeq, tampered.GetProperty("log").GetProperty("firstBrokenSeq").GetInt64());
         var cli = await VerifyCliAsync();
         Assert.Equal(1, cli.ExitCode);
@@ -137,14 +138,16 @@ public sealed class ReturnLifecycleTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, otherResponse.StatusCode);
     }
 
-    /// <summary>One grain-state write per command: the drained outbox is recorded by the next write or at deactivation, and after
-    /// a crash the next activation drains it again without a gap or a duplicate.</summary>
+    /// <summary>The log is the record: a command appends its events and writes no grain state; a snapshot is written every
+    /// <c>Returns:SnapshotEvery</c> events and at a graceful stop. After a kill -9 the next activation folds the log's tail after
+    /// the last snapshot, without a gap or a duplicate, and an applied Idempotency-Key is still recognised.</summary>
     [Fact]
-    public async Task ACommand_WritesStateOnce_AndACrashAfterTheDrainLosesNothingAndDuplicatesNothing()
+    public async Task ACommandAppendsOnly_SnapshotsComeEveryNEvents_AndACrashLosesNothingAndDuplicatesNothing()
     {
         var settings = SiloProcess.ClusterSettings(_database, $"write-path-{Guid.NewGuid():N}", AdminKey);
-        // Automatic advice would be one more command (a state write and events) on its own schedule.
+        // Automatic advice would be one more command (events) on its own schedule.
         settings["Connectors:Advisory:Enabled"] = "false";
+        settings["Returns:SnapshotEvery"] = "5";
         await using (var first = SiloProcess.Start(settings))
         {
             await first.WaitReadyAsync();
@@ -162,18 +165,19 @@ public sealed class ReturnLifecycleTests : IAsyncLifetime
                 orderId = "ORD-W1",
                 lines = new[] { new { orderLineId = "1", quantity = 1, reasonCode = "TOO_DIM", reasonClass = "Convenience" } },
             }));
-            var before = await ReadStateAsync();
+            Assert.Null(await ReadStateAsync());
 
             await Note(http, "first");
             await Note(http, "second");
-            var loggedBeforeThird = (await ReadEventLogAsync("RMA-W1")).Count;
+            // Seq 1-4 are in the log; no command wrote grain state.
+            Assert.Equal(4, (await ReadEventLogAsync("RMA-W1")).Count);
+            Assert.Null(await ReadStateAsync());
             await Note(http, "third");
-
-            var after = await ReadStateAsync();
-            Assert.Equal(before.Version + 3, after.Version);
-            // The third note's events are logged; storage still lists them in the outbox until the next write records the drain.
-            var logged = await ReadEventLogAsync("RMA-W1");
-            Assert.Equal(logged.Skip(loggedBeforeThird).Select(e => e.Seq), after.Outbox);
+            // Seq 5 makes five events since the (absent) snapshot: one snapshot, at the log's head, carrying no events.
+            var snapshot = await ReadStateAsync();
+            Assert.Equal((5L, 0), (snapshot?.LastSeq, snapshot?.Events));
+            await Note(http, "fourth", "key-fourth");
+            Assert.Equal(snapshot?.Version, (await ReadStateAsync())?.Version);
 
             first.KillHard();
             Assert.True(await first.WaitForExitAsync(TimeSpan.FromSeconds(30)), "the first silo did not die");
@@ -185,17 +189,21 @@ public sealed class ReturnLifecycleTests : IAsyncLifetime
         {
             var verify = await http.GetFromJsonAsync<JsonElement>("/v1/rmas/RMA-W1/events/verify");
             Assert.True(verify.GetProperty("valid").GetBoolean(), verify.ToString());
-            await Note(http, "fourth");
+            Assert.Equal(6, verify.GetProperty("grain").GetProperty("checkedThroughSeq").GetInt64());
+            // The fourth note is in the log's tail after the snapshot: its key is recognised from the command id folded from the log.
+            using var replayed = await Note(http, "fourth", "key-fourth");
+            Assert.Equal("true", replayed.Headers.GetValues("Idempotent-Replayed").Single());
+            await Note(http, "fifth");
         }
 
         var log = await ReadEventLogAsync("RMA-W1");
         AssertGapFreeAndChained(log);
-        Assert.Equal(4, log.Count(e => e.Type == "note.added"));
+        Assert.Equal(5, log.Count(e => e.Type == "note.added"));
 
-        // A graceful stop records the last drain, so the next activation has nothing to drain again.
+        // A graceful stop writes the snapshot at the head, so the next activation has no tail to fold.
         second.Terminate();
         Assert.True(await second.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the second silo did not stop");
-        Assert.Empty((await ReadStateAsync()).Outbox);
+        Assert.Equal(log[^1].Seq, (await ReadStateAsync())?.LastSeq);
     }
 
     private static void AssertGapFreeAndChained(List<(long Seq, string Type, string PrevHash, string Hash)> log)
@@ -207,11 +215,21 @@ public sealed class ReturnLifecycleTests : IAsyncLifetime
         }
     }
 
-    private static async Task Note(HttpClient http, string text) =>
-        await Expect(HttpStatusCode.OK, http.PostAsJsonAsync("/v1/rmas/RMA-W1/notes", new { text }));
+    private static async Task<HttpResponseMessage> Note(HttpClient http, string text, string? idempotencyKey = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/rmas/RMA-W1/notes") { Content = JsonContent.Create(new { text }) };
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
 
-    /// <summary>The return's grain state row: its version (one per write) and the seqs in its stored outbox.</summary>
-    private async Task<(int Version, List<long> Outbox)> ReadStateAsync()
+        var response = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return response;
+    }
+
+    /// <summary>The return's snapshot row (grain state): its version (one per write), the seq it was taken at and the events it carries.</summary>
+    private async Task<(int Version, long LastSeq, int Events)?> ReadStateAsync()
     {
         await using var connection = new NpgsqlConnection(_database);
         await connection.OpenAsync();
@@ -221,14 +239,14 @@ public sealed class ReturnLifecycleTests : IAsyncLifetime
         {
             using var json = JsonDocument.Parse(reader.GetString(1));
             var root = json.RootElement;
-            if (root.ValueKind == JsonValueKind.Object && Property(root, "RmaId") is { ValueKind: JsonValueKind.String } id && id.GetString() == "RMA-W1"
-                && Property(root, "Outbox") is { ValueKind: JsonValueKind.Array } outbox)
+            if (root.ValueKind == JsonValueKind.Object && Property(root, "RmaId") is { ValueKind: JsonValueKind.String } id && id.GetString() == "RMA-W1")
             {
-                return (reader.GetInt32(0), outbox.EnumerateArray().Select(e => Property(e, "Seq")!.Value.GetInt64()).ToList());
+                return (reader.GetInt32(0), Property(root, "LastSeq")!.Value.GetInt64(),
+                    Property(root, "Events") is { ValueKind: JsonValueKind.Array } events ? events.GetArrayLength() : 0);
             }
         }
 
-        throw new InvalidOperationException("No grain state row for RMA-W1.");
+        return null;
     }
 
     private static JsonElement? Property(JsonElement element, string name) =>

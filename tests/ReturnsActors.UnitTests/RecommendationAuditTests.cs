@@ -53,7 +53,7 @@ public sealed class RecommendationAuditTests
         Assert.Equal("auto_applied", JsonDocument.Parse(outcome.Events[0].DataJson).RootElement.GetProperty("mode").GetString());
         Assert.Contains(RmaMachine.RuleAdvisoryAutoApply, outcome.Events[1].RuleIds);
         Assert.Equal(RmaStatus.Authorized, state.Status);
-        Assert.Equal(outcome.Events.Select(e => e.Seq), state.Outbox.TakeLast(2).Select(e => e.Seq));
+        Assert.Equal(outcome.Events.Select(e => e.Seq), state.Events.TakeLast(2).Select(e => e.Seq));
     }
 
     [Theory]

@@ -25,3 +25,25 @@ public enum RejectionKind
     Conflict = 1,
     NotFound = 2,
 }
+
+/// <summary>A return that cannot take the call right now. <see cref="Retryable"/>: its event log could not be written or another
+/// writer appended first (nothing of the command was recorded; retry, with the same Idempotency-Key); the API answers 503 with
+/// Retry-After. Not retryable: the return is quarantined, its log holds an event it cannot read; the API answers 409 and an
+/// operator repairs the log (<c>verify</c> names the event).</summary>
+[GenerateSerializer, Alias("ra.RmaUnavailableException")]
+public sealed class RmaUnavailableException : Exception
+{
+    public RmaUnavailableException(string code, string message, bool retryable, Exception? inner = null) : base(message, inner)
+    {
+        Code = code;
+        Retryable = retryable;
+    }
+
+    [Id(0)] public string Code { get; }
+
+    [Id(1)] public bool Retryable { get; }
+
+    public const string Quarantined = "rma.quarantined";
+    public const string LogUnavailable = "rma.log_unavailable";
+    public const string WriteConflict = "rma.write_conflict";
+}

@@ -24,6 +24,10 @@ public static class ReturnsGrainsServiceCollectionExtensions
         services.TryAddSingleton<InMemoryStockSource>();
         services.TryAddSingleton<IStockSource>(sp => sp.GetRequiredService<InMemoryStockSource>());
         services.AddOptions<WarehouseReportingOptions>();
+        services.AddOptions<RmaRecordOptions>()
+            .BindConfiguration(RmaRecordOptions.Section)
+            .Validate(o => o.SnapshotEvery is >= 1 and <= 10_000, $"{RmaRecordOptions.Section}:SnapshotEvery must be between 1 and 10000.")
+            .ValidateOnStart();
         services.TryAddSingleton<IRmaEventQuery>(sp => sp.GetRequiredService<InMemoryRmaEventLog>());
         services.TryAddSingleton<ReturnsMetrics>();
         services.TryAddSingleton<KpiService>();

@@ -14,7 +14,8 @@ public sealed class EventContractTests
     /// so the released text is a prefix and a consumer that reads the released fields reads them unchanged.</summary>
     private static readonly Dictionary<string, string> Added = new()
     {
-        [ReturnRequested.WireName] = ""","sla":{"authorizeHours":24,"shipHours":336,"receiveHours":240,"inspectHours":48,"refundHours":72,"warningPercent":80}""",
+        [ReturnRequested.WireName] = ""","sla":{"authorizeHours":24,"shipHours":336,"receiveHours":240,"inspectHours":48,"refundHours":72,"warningPercent":80},"orderDeliveredAt":"2026-02-27T09:00:00+00:00","policy":{"version":0,"escalationQueue":"escalations","reviewQueue":"review","expireWhenShipByPasses":true,"restockingFeePercent":10,"restockingFeeReasonClasses":["convenience"],"gradeDeductions":[{"id":"deduction.c","grade":"c","percent":20},{"id":"deduction.d","grade":"d","percent":50}],"gradeDeductionReasonClasses":["convenience"],"dispositionRules":[{"id":"disposition.a","grade":"a","disposition":"restock"},{"id":"disposition.b.electronics","grade":"b","category":"electronics","disposition":"refurbish"},{"id":"disposition.b","grade":"b","disposition":"restock"},{"id":"disposition.c.electronics","grade":"c","category":"electronics","disposition":"repair"},{"id":"disposition.c","grade":"c","disposition":"donate"},{"id":"disposition.d","grade":"d","disposition":"quality_review"}],"defaultDisposition":"quality_review"}""",
+        [ItemDispositioned.WireName] = ",\"status\":\"dispositioned\"",
     };
 
     private const string ReleasedReturnRequested =
@@ -147,7 +148,7 @@ public sealed class EventContractTests
             new CreateRmaContext("demo", "RMA-1", order, new Dictionary<string, int>(), Grains.Policies.DefaultPolicy.Document, Fixtures.T0));
 
         Assert.Equal(
-            """{"orderId":"ORD-1","channel":"web","fraudSignal":false,"lines":[{"lineId":"L1","orderLineId":"2","sku":"SKU-TS","category":"apparel","quantity":2,"serialNumbers":[],"unitPrice":{"amount":19.95,"currency":"EUR"},"reasonCode":"too_small","reasonClass":"convenience","supplierId":"sup-1"}],"customerId":"c-42","region":"DE","sla":{"authorizeHours":24,"shipHours":336,"receiveHours":240,"inspectHours":48,"refundHours":72,"warningPercent":80}}""",
+            """{"orderId":"ORD-1","channel":"web","fraudSignal":false,"lines":[{"lineId":"L1","orderLineId":"2","sku":"SKU-TS","category":"apparel","quantity":2,"serialNumbers":[],"unitPrice":{"amount":19.95,"currency":"EUR"},"reasonCode":"too_small","reasonClass":"convenience","supplierId":"sup-1"}],"customerId":"c-42","region":"DE","sla":{"authorizeHours":24,"shipHours":336,"receiveHours":240,"inspectHours":48,"refundHours":72,"warningPercent":80},"orderDeliveredAt":"2026-02-27T09:00:00+00:00","policy":{"version":0,"escalationQueue":"escalations","reviewQueue":"review","expireWhenShipByPasses":true,"restockingFeePercent":10,"restockingFeeReasonClasses":["convenience"],"gradeDeductions":[{"id":"deduction.c","grade":"c","percent":20},{"id":"deduction.d","grade":"d","percent":50}],"gradeDeductionReasonClasses":["convenience"],"dispositionRules":[{"id":"disposition.a","grade":"a","disposition":"restock"},{"id":"disposition.b.electronics","grade":"b","category":"electronics","disposition":"refurbish"},{"id":"disposition.b","grade":"b","disposition":"restock"},{"id":"disposition.c.electronics","grade":"c","category":"electronics","disposition":"repair"},{"id":"disposition.c","grade":"c","disposition":"donate"},{"id":"disposition.d","grade":"d","disposition":"quality_review"}],"defaultDisposition":"quality_review"}}""",
             state.Events[0].DataJson);
     }
 
@@ -159,8 +160,13 @@ public sealed class EventContractTests
         Assert.Null(data.CustomerId);
         Assert.Null(data.Region);
         Assert.Null(data.Sla);
+        Assert.Null(data.OrderDeliveredAt);
+        Assert.Null(data.Policy);
         Assert.Null(data.Lines[0].SupplierId);
         Assert.Equal(ReasonClass.Convenience, data.Lines[0].ReasonClass);
+        var disposition = Assert.IsType<ItemDispositioned>(RmaEventCatalog.Deserialize(ItemDispositioned.WireName,
+            """{"lineId":"L1","sku":"SKU-TS","grade":"b","disposition":"restock"}"""));
+        Assert.Null(disposition.Status);
     }
 
     [Theory]

@@ -32,7 +32,7 @@ internal sealed class NotifyingRmaEventLog(InMemoryRmaEventLog inner, ChannelRma
     public async Task AppendAsync(string rmaKey, IReadOnlyList<RmaEvent> events, CancellationToken cancellationToken = default)
     {
         // Announce only events new to the log: a replayed append would count its events twice.
-        var known = (await inner.ReadAsync(rmaKey, cancellationToken)).Select(e => e.Seq).DefaultIfEmpty(0).Max();
+        var known = events.Count == 0 ? 0 : (await inner.ReadTailAsync(rmaKey, events[0].Seq - 1, cancellationToken)).Select(e => e.Seq).DefaultIfEmpty(events[0].Seq - 1).Max();
         await inner.AppendAsync(rmaKey, events, cancellationToken);
         var slash = rmaKey.IndexOf('/');
         foreach (var e in events.Where(e => e.Seq > known))
@@ -44,4 +44,7 @@ internal sealed class NotifyingRmaEventLog(InMemoryRmaEventLog inner, ChannelRma
 
     public Task<IReadOnlyList<RmaEvent>> ReadAsync(string rmaKey, CancellationToken cancellationToken = default) =>
         inner.ReadAsync(rmaKey, cancellationToken);
+
+    public Task<IReadOnlyList<RmaEvent>> ReadTailAsync(string rmaKey, long afterSeq, CancellationToken cancellationToken = default) =>
+        inner.ReadTailAsync(rmaKey, afterSeq, cancellationToken);
 }

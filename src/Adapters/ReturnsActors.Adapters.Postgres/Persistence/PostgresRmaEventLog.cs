@@ -7,8 +7,8 @@ using ReturnsActors.Grains.Rma;
 
 namespace ReturnsActors.Silo.Persistence;
 
-/// <summary>The audit trail in PostgreSQL. Appends are idempotent by (tenant, rma, seq); a replay of an event
-/// with a different hash means two writers diverged, and is refused rather than hidden.</summary>
+/// <summary>The event log in PostgreSQL, the record of every return. Appends are idempotent by (tenant, rma, seq) and checked
+/// against the chain they extend (see <see cref="IRmaEventLog"/>): a stale or diverged append is refused rather than hidden.</summary>
 internal sealed partial class PostgresRmaEventLog(NpgsqlDataSource dataSource, ILogger<PostgresRmaEventLog>? logger = null)
     : IRmaEventLog, IRmaEventQuery, IAsyncDisposable
 {
@@ -81,6 +81,11 @@ internal sealed partial class PostgresRmaEventLog(NpgsqlDataSource dataSource, I
             return Task.CompletedTask;
         }
 
+        if (RmaAppendConflictException.CheckChain(events) is { } broken)
+        {
+            return Task.FromException(new RmaAppendConflictException($"Append to {rmaKey} refused: {broken}."));
+        }
+
         var (tenantId, rmaId) = SplitKey(rmaKey);
         var append = new PendingAppend(rmaKey, tenantId, rmaId, events);
         lock (_writerGate)
@@ -136,10 +141,10 @@ internal sealed partial class PostgresRmaEventLog(NpgsqlDataSource dataSource, I
 
     private async Task WriteBatchAsync(List<PendingAppend> batch)
     {
-        HashSet<(string Tenant, string Rma)> diverged;
+        HashSet<(string Tenant, string Rma)> conflicts;
         try
         {
-            diverged = await InsertAsync(batch);
+            conflicts = await InsertAsync(batch);
         }
         catch (Exception ex) when (batch.Count > 1)
         {
@@ -162,9 +167,10 @@ internal sealed partial class PostgresRmaEventLog(NpgsqlDataSource dataSource, I
         Interlocked.Increment(ref _batchesWritten);
         foreach (var append in batch)
         {
-            if (diverged.Contains((append.TenantId, append.RmaId)))
+            if (conflicts.Contains((append.TenantId, append.RmaId)))
             {
-                append.Committed.TrySetException(new InvalidOperationException($"An event of {append.RmaKey} is already logged with a different hash."));
+                append.Committed.TrySetException(new RmaAppendConflictException(
+                    $"Append to {append.RmaKey} refused: it does not follow the logged chain, or a seq is already logged with another hash."));
             }
             else
             {
@@ -173,7 +179,11 @@ internal sealed partial class PostgresRmaEventLog(NpgsqlDataSource dataSource, I
         }
     }
 
-    /// <summary>Inserts the batch in one statement; returns the returns of which an event was already logged with another hash.</summary>
+    /// <summary>Inserts the batch in one statement; returns the returns whose append conflicts, of which nothing is written: its
+    /// first event does not follow the logged chain (no logged event at seq - 1 with its previous hash: a stale version or a
+    /// gap), or one of its seqs is taken by another event (another writer appended first). A row this statement could not
+    /// insert counts as a conflict unless a row with the same hash is visible, so a concurrent writer's row is never taken
+    /// for an idempotent replay.</summary>
     private async Task<HashSet<(string Tenant, string Rma)>> InsertAsync(List<PendingAppend> batch)
     {
         var rows = batch.SelectMany(a => a.Events.Select(e => (a.TenantId, a.RmaId, Event: e))).ToList();
@@ -181,17 +191,30 @@ internal sealed partial class PostgresRmaEventLog(NpgsqlDataSource dataSource, I
             WITH input AS (
                 SELECT * FROM unnest(@tenant, @rma, @seq, @type, @occurred_at, @actor, @command_id, @policy_version, @rule_ids, @data_json, @prev_hash, @hash)
                     AS i(tenant_id, rma_id, seq, type, occurred_at, actor, command_id, policy_version, rule_ids, data_json, prev_hash, hash)
+            ), heads AS (
+                SELECT DISTINCT ON (tenant_id, rma_id) tenant_id, rma_id, seq, prev_hash, hash FROM input ORDER BY tenant_id, rma_id, seq
+            ), unlinked AS (
+                SELECT h.tenant_id, h.rma_id FROM heads h
+                WHERE h.seq > 1
+                  AND NOT EXISTS (SELECT 1 FROM rma_events e WHERE e.tenant_id = h.tenant_id AND e.rma_id = h.rma_id AND e.seq = h.seq - 1 AND e.hash = h.prev_hash)
+                  AND NOT EXISTS (SELECT 1 FROM rma_events e WHERE e.tenant_id = h.tenant_id AND e.rma_id = h.rma_id AND e.seq = h.seq AND e.hash = h.hash)
+                UNION
+                SELECT i.tenant_id, i.rma_id FROM input i
+                JOIN rma_events e ON e.tenant_id = i.tenant_id AND e.rma_id = i.rma_id AND e.seq = i.seq AND e.hash <> i.hash
             ), inserted AS (
                 INSERT INTO rma_events (tenant_id, rma_id, seq, type, occurred_at, actor, command_id, policy_version, rule_ids, data_json, prev_hash, hash)
                 SELECT tenant_id, rma_id, seq, type, occurred_at, actor, command_id, policy_version, string_to_array(rule_ids, E'\x1f'), data_json, prev_hash, hash
-                FROM input
+                FROM input i
+                WHERE NOT EXISTS (SELECT 1 FROM unlinked u WHERE u.tenant_id = i.tenant_id AND u.rma_id = i.rma_id)
                 ON CONFLICT (tenant_id, rma_id, seq) DO NOTHING
                 RETURNING tenant_id, rma_id, seq
             )
-            SELECT DISTINCT e.tenant_id, e.rma_id FROM rma_events e
-            JOIN input i ON e.tenant_id = i.tenant_id AND e.rma_id = i.rma_id AND e.seq = i.seq
-            WHERE e.hash <> i.hash
-              AND NOT EXISTS (SELECT 1 FROM inserted n WHERE n.tenant_id = e.tenant_id AND n.rma_id = e.rma_id AND n.seq = e.seq)
+            SELECT tenant_id, rma_id FROM unlinked
+            UNION
+            SELECT i.tenant_id, i.rma_id FROM input i
+            WHERE NOT EXISTS (SELECT 1 FROM unlinked u WHERE u.tenant_id = i.tenant_id AND u.rma_id = i.rma_id)
+              AND NOT EXISTS (SELECT 1 FROM inserted n WHERE n.tenant_id = i.tenant_id AND n.rma_id = i.rma_id AND n.seq = i.seq)
+              AND NOT EXISTS (SELECT 1 FROM rma_events e WHERE e.tenant_id = i.tenant_id AND e.rma_id = i.rma_id AND e.seq = i.seq AND e.hash = i.hash)
             """);
         command.Parameters.AddWithValue("tenant", rows.Select(r => r.TenantId).ToArray());
         command.Parameters.AddWithValue("rma", rows.Select(r => r.RmaId).ToArray());
@@ -207,14 +230,14 @@ internal sealed partial class PostgresRmaEventLog(NpgsqlDataSource dataSource, I
         command.Parameters.AddWithValue("prev_hash", rows.Select(r => r.Event.PrevHash).ToArray());
         command.Parameters.AddWithValue("hash", rows.Select(r => r.Event.Hash).ToArray());
 
-        var diverged = new HashSet<(string, string)>();
+        var conflicts = new HashSet<(string, string)>();
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {
-            diverged.Add((reader.GetString(0), reader.GetString(1)));
+            conflicts.Add((reader.GetString(0), reader.GetString(1)));
         }
 
-        return diverged;
+        return conflicts;
     }
 
     public async ValueTask DisposeAsync()
@@ -226,15 +249,19 @@ internal sealed partial class PostgresRmaEventLog(NpgsqlDataSource dataSource, I
         }
     }
 
-    public async Task<IReadOnlyList<RmaEvent>> ReadAsync(string rmaKey, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<RmaEvent>> ReadAsync(string rmaKey, CancellationToken cancellationToken = default) =>
+        ReadTailAsync(rmaKey, 0, cancellationToken);
+
+    public async Task<IReadOnlyList<RmaEvent>> ReadTailAsync(string rmaKey, long afterSeq, CancellationToken cancellationToken = default)
     {
         var (tenantId, rmaId) = SplitKey(rmaKey);
         await using var command = dataSource.CreateCommand("""
             SELECT seq, type, occurred_at, actor, command_id, policy_version, rule_ids, data_json, prev_hash, hash
-            FROM rma_events WHERE tenant_id = @tenant AND rma_id = @rma ORDER BY seq
+            FROM rma_events WHERE tenant_id = @tenant AND rma_id = @rma AND seq > @after ORDER BY seq
             """);
         command.Parameters.AddWithValue("tenant", tenantId);
         command.Parameters.AddWithValue("rma", rmaId);
+        command.Parameters.AddWithValue("after", afterSeq);
         var events = new List<RmaEvent>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

@@ -50,6 +50,15 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, IIdempotencyStor
         }
 
         var fingerprint = await FingerprintAsync(context.Request, context.RequestAborted);
+        if (context.GetEndpoint()?.Metadata.GetMetadata<ReturnCommandIdempotency>() is not null)
+        {
+            // A command to a return: the key is its command id, which the return's log and snapshot remember with this
+            // fingerprint; no separate store on the hot path (see ReturnCommandIdempotency).
+            context.Items[ReturnCommandIdempotency.FingerprintItem] = fingerprint;
+            await next(context);
+            return;
+        }
+
         var claim = await store.TryBeginAsync(scope, key, fingerprint, time.GetUtcNow() + options.IdempotencyRetention, LockTimeout,
             context.RequestAborted);
         if (claim.State != IdempotencyClaimState.Claimed && claim.Fingerprint != fingerprint)
@@ -159,4 +168,46 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, IIdempotencyStor
 
     private static bool IsStored(int status) =>
         status is >= 200 and < 300 || (status is >= 400 and < 500 && status != StatusCodes.Status409Conflict && status != StatusCodes.Status429TooManyRequests);
+}
+
+/// <summary>Endpoint metadata of the commands to one return (<c>POST /v1/rmas</c> and <c>POST /v1/rmas/{rmaId}/{action}</c>): their
+/// Idempotency-Key is the command id, and the return itself recognises it (from its snapshot, or from the command ids of the
+/// events in its log), answers a retry as the first time (<c>Idempotent-Replayed: true</c>) and refuses the same key with another
+/// request (422 <c>idempotency_key.reused</c>). The key is scoped to the return. A create without <c>rmaId</c> names the return
+/// after the tenant and the key, so its retry reaches the same return.</summary>
+public sealed class ReturnCommandIdempotency
+{
+    public static ReturnCommandIdempotency Instance { get; } = new();
+
+    /// <summary>The <see cref="HttpContext.Items"/> key of the request's fingerprint.</summary>
+    public static readonly object FingerprintItem = new();
+
+    /// <summary>Passes the request's fingerprint to the return's grain for the call made in <paramref name="call"/>.</summary>
+    public static async Task<T> CallAsync<T>(HttpContext http, Func<Task<T>> call)
+    {
+        var fingerprint = http.Items[FingerprintItem] as string;
+        if (fingerprint is null)
+        {
+            return await call();
+        }
+
+        Orleans.Runtime.RequestContext.Set(Grains.Rma.RmaRequestContext.RequestFingerprint, fingerprint);
+        try
+        {
+            return await call();
+        }
+        finally
+        {
+            Orleans.Runtime.RequestContext.Remove(Grains.Rma.RmaRequestContext.RequestFingerprint);
+        }
+    }
+
+    /// <summary>Marks a replayed answer as the stored-response path does.</summary>
+    public static void MarkReplayed(HttpContext http, bool replayed)
+    {
+        if (replayed)
+        {
+            http.Response.Headers[IdempotencyMiddleware.ReplayedHeader] = "true";
+        }
+    }
 }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using ReturnsActors.Grains;
 
 namespace ReturnsActors.Api.Problems;
 
@@ -51,6 +52,21 @@ internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHa
                     ? $"The body is larger than the {context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize} bytes this API accepts."
                     : bad.Message;
             await ProblemWriter.WriteAsync(context, bad.StatusCode, Title(bad.StatusCode), detail);
+            return true;
+        }
+
+        if (exception is RmaUnavailableException unavailable)
+        {
+            // Retryable: nothing of the command was recorded (the log could not be written, or another writer was first).
+            // Quarantined: the return's log holds an event this version cannot read; an operator repairs it.
+            if (unavailable.Retryable)
+            {
+                context.Response.Headers.RetryAfter = "1";
+            }
+
+            await ProblemWriter.WriteAsync(context, unavailable.Retryable ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status409Conflict,
+                unavailable.Retryable ? "The return cannot take the request right now." : "The return is quarantined.", unavailable.Message,
+                new Dictionary<string, object?> { ["code"] = unavailable.Code });
             return true;
         }
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using ReturnsActors.Adapters.Canonical;
 using ReturnsActors.Api.Auth;
+using ReturnsActors.Api.Idempotency;
 using ReturnsActors.Api.OpenApi;
 using ReturnsActors.Api.Problems;
 using ReturnsActors.Api.Tenancy;
@@ -20,7 +21,7 @@ internal static class RmasApi
         var group = app.MapGroup("/v1/rmas").WithTags("Returns").RequireAuthorization(Actions.RmasRead).ProducesCommandProblems();
 
         group.MapPost("/", CreateAsync).WithName("CreateRma").WithSummary("Open a return (eligibility is checked against the order)")
-            .RequireAuthorization(Actions.RmasCreate);
+            .RequireAuthorization(Actions.RmasCreate).WithMetadata(ReturnCommandIdempotency.Instance);
         group.MapGet("/", ListAsync).WithName("ListRmas")
             .WithSummary("List and search returns (read model; newest first, cursor paging)");
         group.MapGet("/{rmaId}", GetAsync).WithName("GetRma").WithSummary("Read a return");
@@ -81,9 +82,11 @@ internal static class RmasApi
                     return denied.Forbidden();
                 }
 
-                var result = await RmaCommandDispatcher.SendAsync(grain, command);
+                var result = await ReturnCommandIdempotency.CallAsync(http, () => RmaCommandDispatcher.SendAsync(grain, command));
+                ReturnCommandIdempotency.MarkReplayed(http, result.Replayed);
                 return result.Rejection is { } rejection ? rejection.ToProblem() : TypedResults.Ok(result.Rma!);
             })
+            .WithMetadata(ReturnCommandIdempotency.Instance)
             .WithName($"Rma_{action}")
             .WithSummary($"{action} a return")
             .RequireAuthorization(policy);
@@ -97,7 +100,7 @@ internal static class RmasApi
             return CallerTenant.Missing();
         }
 
-        var rmaId = string.IsNullOrWhiteSpace(request.RmaId) ? NewRmaId() : request.RmaId.Trim();
+        var rmaId = string.IsNullOrWhiteSpace(request.RmaId) ? NewRmaId(tenant, IdempotencyKey(http)) : request.RmaId.Trim();
         if (!IsValidRmaId(rmaId))
         {
             return RejectionResults.Invalid("rmaId", "Use 1 to 64 letters, digits, '-', '_' or '.'.");
@@ -112,7 +115,8 @@ internal static class RmasApi
         }
 
         var command = new CreateRma(CommandId(http), CallerTenant.Actor(http), request.OrderId ?? "", lines, request.CustomerNote, request.FraudSignal);
-        var result = await grains.GetGrain<IRmaGrain>(RmaKey(tenant, rmaId)).CreateAsync(command);
+        var result = await ReturnCommandIdempotency.CallAsync(http, () => grains.GetGrain<IRmaGrain>(RmaKey(tenant, rmaId)).CreateAsync(command));
+        ReturnCommandIdempotency.MarkReplayed(http, result.Replayed);
         if (result.Rejection is { } rejection)
         {
             return rejection.ToProblem();
@@ -206,12 +210,16 @@ internal static class RmasApi
     internal static string RmaKey(string tenant, string rmaId) => $"{tenant}/{rmaId}";
 
     /// <summary>The Idempotency-Key names the command, so a retried request is the same command to the grain.</summary>
-    private static string CommandId(HttpContext http) =>
-        http.Request.Headers.TryGetValue("Idempotency-Key", out var key) && !string.IsNullOrWhiteSpace(key)
-            ? key.ToString().Trim()
-            : Guid.NewGuid().ToString("N");
+    private static string CommandId(HttpContext http) => IdempotencyKey(http) ?? Guid.NewGuid().ToString("N");
 
-    private static string NewRmaId() => $"RMA-{Guid.CreateVersion7():N}"[..24].ToUpperInvariant();
+    private static string? IdempotencyKey(HttpContext http) =>
+        http.Request.Headers.TryGetValue(IdempotencyMiddleware.HeaderName, out var key) && !string.IsNullOrWhiteSpace(key) ? key.ToString().Trim() : null;
+
+    /// <summary>A new return's id: from the tenant and the Idempotency-Key when there is one, so a retried create reaches the same
+    /// return (which answers it as the first time); otherwise time-ordered and random.</summary>
+    private static string NewRmaId(string tenant, string? idempotencyKey) => idempotencyKey is null
+        ? $"RMA-{Guid.CreateVersion7():N}"[..24].ToUpperInvariant()
+        : $"RMA-{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{tenant}\n{idempotencyKey}")))[..20]}";
 
     private static bool IsValidRmaId(string rmaId) =>
         rmaId.Length is > 0 and <= 64 && rmaId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');

@@ -35,3 +35,11 @@ public sealed record ChainVerification(
     [property: Id(1)] long? FirstBrokenSeq,
     [property: Id(2)] long CheckedFromSeq,
     [property: Id(3)] long CheckedThroughSeq);
+
+/// <summary>Orleans request-context keys the API sets on a call to a return.</summary>
+public static class RmaRequestContext
+{
+    /// <summary>The fingerprint (method, path, body hash) of the HTTP request whose Idempotency-Key is the command id. A return
+    /// remembers it with the command id and refuses the same key with another fingerprint (<c>idempotency_key.reused</c>).</summary>
+    public const string RequestFingerprint = "ra.request-fingerprint";
+}

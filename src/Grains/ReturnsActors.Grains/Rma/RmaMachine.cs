@@ -87,7 +87,7 @@ public static class RmaMachine
             Error("lines", $"At most {policy.MaxUnitsPerRma} units per return.", "max_units_per_rma");
         }
 
-        var lines = new List<RmaLineState>();
+        var lines = new List<ReturnRequestedLine>();
         for (var i = 0; i < requested.Count; i++)
         {
             var r = requested[i];
@@ -140,19 +140,9 @@ public static class RmaMachine
                     "quantity.ordered");
             }
 
-            lines.Add(new RmaLineState
-            {
-                LineId = $"L{i + 1}",
-                OrderLineId = orderLine.OrderLineId,
-                Sku = orderLine.Sku,
-                Category = orderLine.Category,
-                Quantity = r.Quantity,
-                SerialNumbers = serials,
-                UnitPrice = new Money(orderLine.UnitPrice, order.Currency),
-                ReasonCode = r.ReasonCode ?? "",
-                ReasonClass = r.ReasonClass,
-                SupplierId = string.IsNullOrWhiteSpace(orderLine.SupplierId) ? null : orderLine.SupplierId.Trim(),
-            });
+            lines.Add(new ReturnRequestedLine($"L{i + 1}", orderLine.OrderLineId, orderLine.Sku, orderLine.Category, r.Quantity, serials,
+                new Money(orderLine.UnitPrice, order.Currency), r.ReasonCode ?? "", r.ReasonClass,
+                string.IsNullOrWhiteSpace(orderLine.SupplierId) ? null : orderLine.SupplierId.Trim()));
         }
 
         if (errors.Count > 0)
@@ -161,26 +151,13 @@ public static class RmaMachine
                 errors.ToDictionary(e => e.Key, e => e.Value.ToArray())));
         }
 
-        s.Created = true;
-        s.TenantId = ctx.TenantId;
-        s.RmaId = ctx.RmaId;
-        s.OrderId = order.OrderId;
-        s.Channel = order.Channel;
-        s.Region = string.IsNullOrWhiteSpace(order.Region) ? null : order.Region.Trim().ToUpperInvariant();
-        s.CustomerId = string.IsNullOrWhiteSpace(order.CustomerId) ? null : order.CustomerId.Trim();
-        s.OrderDeliveredAt = order.DeliveredAt;
-        s.Policy = policy;
-        s.Lines = lines;
-        s.Status = RmaStatus.Requested;
-        s.CreatedAt = ctx.Now;
-        s.FraudSignal = cmd.FraudSignal;
-
+        RmaEvolve.Identify(s, ctx.TenantId, ctx.RmaId);
         var tx = new Tx(s, ctx.Now, cmd);
         var windowRules = lines.Select(l => PolicyRules.WindowFor(policy, order.Channel, l.Category).RuleId).Distinct().ToList();
-        tx.Raise(new ReturnRequested(order.OrderId, order.Channel, cmd.CustomerNote, cmd.FraudSignal,
-            lines.Select(l => new ReturnRequestedLine(l.LineId, l.OrderLineId, l.Sku, l.Category, l.Quantity, l.SerialNumbers, l.UnitPrice,
-                l.ReasonCode, l.ReasonClass, l.SupplierId)).ToList(),
-            s.CustomerId, s.Region, policy.Sla), windowRules);
+        tx.Raise(new ReturnRequested(order.OrderId, order.Channel, cmd.CustomerNote, cmd.FraudSignal, lines,
+            string.IsNullOrWhiteSpace(order.CustomerId) ? null : order.CustomerId.Trim(),
+            string.IsNullOrWhiteSpace(order.Region) ? null : order.Region.Trim().ToUpperInvariant(),
+            policy.Sla, order.DeliveredAt, PolicyTerms.Of(policy)), windowRules);
 
         var value = lines.Sum(l => l.UnitPrice.Amount * l.Quantity);
         var (route, routeRules, queue) = PolicyRules.Route(policy, order.Channel, value, lines.Select(l => l.ReasonClass), cmd.FraudSignal);
@@ -192,8 +169,6 @@ public static class RmaMachine
             case PolicyRules.RouteFraudHold:
                 // The hold pauses settlement, not the stage: a return within the auto-approve limit still ships back
                 // while the fraud desk looks; one above it waits for the fraud desk's decision.
-                s.OnHold = true;
-                s.HoldReason = HoldFraudCheck;
                 tx.Raise(new ReturnHoldPlaced(HoldFraudCheck), routeRules);
                 if (value <= policy.AutoApproveLimit)
                 {
@@ -285,13 +260,11 @@ public static class RmaMachine
         {
             if (d.WarnedAt is null && now >= d.WarnAt)
             {
-                d.WarnedAt = now;
                 tx.Raise(new SlaWarning(d.Stage, d.DueAt, d.WarnAt), [$"sla.{d.Stage}.warning"]);
             }
 
             if (d.BreachedAt is null && now >= d.DueAt && d.CompletedAt is null)
             {
-                d.BreachedAt = now;
                 tx.Raise(new SlaBreached(d.Stage, d.DueAt), [$"sla.{d.Stage}"]);
                 if (d.Stage == StageShip && s.Policy.ExpireWhenShipByPasses && CanExpire(s))
                 {
@@ -358,7 +331,6 @@ public static class RmaMachine
         }
 
         var tx = new Tx(s, now, SystemActor, commandId);
-        s.RoutingDecided = true;
         RaiseRoute(tx, decision, null);
         return new RmaOutcome(null, tx.Events);
     }
@@ -402,9 +374,7 @@ public static class RmaMachine
             return;
         }
 
-        var previous = s.WarehouseId;
-        s.WarehouseId = decision.WarehouseId;
-        tx.Raise(new ReturnRouted(decision.WarehouseId, previous, units, decision.Reason, note), decision.RuleIds);
+        tx.Raise(new ReturnRouted(decision.WarehouseId, s.WarehouseId, units, decision.Reason, note), decision.RuleIds);
     }
 
     // ---- transitions ----
@@ -436,17 +406,7 @@ public static class RmaMachine
         return null;
     }
 
-    private static void DeclineAll(Tx tx, string reason)
-    {
-        foreach (var line in tx.State.Lines)
-        {
-            line.Acceptance = LineAcceptance.Rejected;
-        }
-
-        tx.State.Status = RmaStatus.Declined;
-        CompleteAllDeadlines(tx);
-        tx.Raise(new ReturnDeclined(reason));
-    }
+    private static void DeclineAll(Tx tx, string reason) => tx.Raise(new ReturnDeclined(reason));
 
     private static Rejection? Flag(Tx tx, FlagRmaForReview c)
     {
@@ -466,7 +426,6 @@ public static class RmaMachine
 
     private static void FlagStep(Tx tx, string reason, string rule)
     {
-        CompleteDeadline(tx, StageShip);
         SendToReview(tx, reason, tx.State.Policy.ReviewQueue, TaskQueues.KindReview, [rule]);
     }
 
@@ -484,8 +443,6 @@ public static class RmaMachine
                 $"A {c.By.ToString().ToLowerInvariant()} cannot cancel a return that is {s.Status}{(moving ? " with goods on the way" : "")}.");
         }
 
-        s.Status = RmaStatus.Cancelled;
-        CompleteAllDeadlines(tx);
         tx.Raise(new ReturnCancelled(c.By, c.Reason));
         return null;
     }
@@ -502,12 +459,7 @@ public static class RmaMachine
             return invalid;
         }
 
-        var label = new LabelCreated(c.Carrier.Trim(), c.TrackingNumber.Trim(), c.LabelUrl);
-        tx.State.Carrier = label.Carrier;
-        tx.State.TrackingNumber = label.TrackingNumber;
-        tx.State.LabelUrl = label.LabelUrl;
-        tx.State.Status = RmaStatus.AwaitingShipment;
-        tx.Raise(label);
+        tx.Raise(new LabelCreated(c.Carrier.Trim(), c.TrackingNumber.Trim(), c.LabelUrl));
         return null;
     }
 
@@ -519,73 +471,26 @@ public static class RmaMachine
             return Rejection.Conflict("rma.illegal_transition", $"Carrier events do not apply to a return that is {s.Status}.");
         }
 
-        var shippable = s.Lines.Where(l => l.Acceptance == LineAcceptance.Accepted && l.Receipt == LineReceipt.Pending && l.QuantityReceived == 0).ToList();
         var beforeShipping = s.Status is RmaStatus.Authorized or RmaStatus.AwaitingShipment;
-        var stale = false;
-        switch (c.Kind)
+        var (stale, status) = c.Kind switch
         {
-            case CarrierEventKind.InTransit:
-                stale = !beforeShipping;
-                foreach (var l in shippable.Where(l => l.Logistics is LineLogistics.Awaiting or LineLogistics.NotDroppedOff or LineLogistics.Lost))
-                {
-                    l.Logistics = LineLogistics.InTransit;
-                }
-
-                if (beforeShipping)
-                {
-                    s.Status = RmaStatus.InTransit;
-                    CompleteDeadline(tx, StageShip);
-                    StartDeadline(tx, StageReceive, s.Policy.Sla.ReceiveHours);
-                }
-
-                break;
-            case CarrierEventKind.Delivered:
-                stale = !(beforeShipping || s.Status == RmaStatus.InTransit);
-                foreach (var l in shippable)
-                {
-                    l.Logistics = LineLogistics.Delivered;
-                }
-
-                if (!stale)
-                {
-                    s.Status = RmaStatus.Delivered;
-                    CompleteDeadline(tx, StageShip);
-                    StartDeadline(tx, StageReceive, s.Policy.Sla.ReceiveHours);
-                }
-
-                break;
-            case CarrierEventKind.Lost:
-                stale = !(beforeShipping || s.Status == RmaStatus.InTransit);
-                if (!stale)
-                {
-                    foreach (var l in shippable.Where(l => l.Logistics != LineLogistics.Delivered))
-                    {
-                        l.Logistics = LineLogistics.Lost;
-                    }
-                }
-
-                break;
-            case CarrierEventKind.NotDroppedOff:
-                stale = !beforeShipping;
-                if (!stale)
-                {
-                    foreach (var l in shippable.Where(l => l.Logistics == LineLogistics.Awaiting))
-                    {
-                        l.Logistics = LineLogistics.NotDroppedOff;
-                    }
-                }
-
-                break;
-            default:
-                return Rejection.Invalid("carrier.kind", "Unknown carrier event.");
+            CarrierEventKind.InTransit => beforeShipping ? (false, RmaStatus.InTransit) : (true, s.Status),
+            CarrierEventKind.Delivered => beforeShipping || s.Status == RmaStatus.InTransit ? (false, RmaStatus.Delivered) : (true, s.Status),
+            CarrierEventKind.Lost => (!(beforeShipping || s.Status == RmaStatus.InTransit), s.Status),
+            CarrierEventKind.NotDroppedOff => (!beforeShipping, s.Status),
+            _ => (true, s.Status),
+        };
+        if (!Enum.IsDefined(c.Kind))
+        {
+            return Rejection.Invalid("carrier.kind", "Unknown carrier event.");
         }
 
         tx.Raise(c.Kind switch
         {
-            CarrierEventKind.InTransit => new ShipmentInTransit(c.OccurredAt, stale, s.Status),
-            CarrierEventKind.Delivered => new ShipmentDelivered(c.OccurredAt, stale, s.Status),
-            CarrierEventKind.Lost => new ShipmentLost(c.OccurredAt, stale, s.Status),
-            _ => new ShipmentNotDroppedOff(c.OccurredAt, stale, s.Status),
+            CarrierEventKind.InTransit => new ShipmentInTransit(c.OccurredAt, stale, status),
+            CarrierEventKind.Delivered => new ShipmentDelivered(c.OccurredAt, stale, status),
+            CarrierEventKind.Lost => new ShipmentLost(c.OccurredAt, stale, status),
+            _ => new ShipmentNotDroppedOff(c.OccurredAt, stale, status),
         });
         if (c.Kind == CarrierEventKind.Lost && !stale)
         {
@@ -636,69 +541,53 @@ public static class RmaMachine
         var firstArrival = input.Any(i => i.Quantity > 0) && s.Lines.All(l => l.QuantityReceived == 0 && l.Receipt != LineReceipt.WrongItem);
         var results = new List<ReceiptLine>();
         var exceptions = new List<(string Kind, string Reason)>();
+        var after = s.Lines.ToDictionary(l => l.LineId, l => (l.Receipt, l.QuantityReceived));
         foreach (var item in input)
         {
             var line = s.Lines.First(l => l.LineId == item.LineId);
             var serials = (item.SerialNumbers ?? []).Where(sn => !string.IsNullOrWhiteSpace(sn)).Select(sn => sn.Trim()).ToList();
-            line.QuantityReceived += item.WrongItem ? 0 : item.Quantity;
-            line.ReceivedSerials.AddRange(serials);
-            line.Logistics = LineLogistics.Delivered;
+            var received = line.QuantityReceived + (item.WrongItem ? 0 : item.Quantity);
+            var receipt = item.WrongItem ? LineReceipt.WrongItem : received == line.Quantity ? LineReceipt.Received : line.Receipt;
+            var mismatch = line.SerialMismatch;
             if (item.WrongItem)
             {
-                line.Receipt = LineReceipt.WrongItem;
                 exceptions.Add((TaskQueues.KindWrongItem, $"Line {line.LineId}: a different item arrived."));
-            }
-            else if (line.QuantityReceived == line.Quantity)
-            {
-                line.Receipt = LineReceipt.Received;
             }
 
             if (!item.WrongItem && line.SerialNumbers.Count > 0 && serials.Any(sn => !line.SerialNumbers.Contains(sn)))
             {
-                line.SerialMismatch = true;
+                mismatch = true;
                 exceptions.Add((TaskQueues.KindSerialMismatch, $"Line {line.LineId}: serial numbers {string.Join(", ", serials)} do not match {string.Join(", ", line.SerialNumbers)}."));
             }
             else if (!item.WrongItem && line.SerialNumbers.Count > 0 && serials.Count < item.Quantity)
             {
                 // A serial-tracked unit that arrives without its serial cannot be told from a swapped one.
-                line.SerialMismatch = true;
+                mismatch = true;
                 exceptions.Add((TaskQueues.KindSerialMissing, $"Line {line.LineId}: {item.Quantity} unit(s) arrived with {serials.Count} serial number(s); expected {string.Join(", ", line.SerialNumbers)}."));
             }
 
-            results.Add(new ReceiptLine(line.LineId, item.Quantity, serials, item.WrongItem, line.Receipt, line.QuantityReceived, line.SerialMismatch));
+            after[line.LineId] = (receipt, received);
+            results.Add(new ReceiptLine(line.LineId, item.Quantity, serials, item.WrongItem, receipt, received, mismatch));
         }
 
         if (c.Final)
         {
-            foreach (var line in s.Lines.Where(l => l.Acceptance == LineAcceptance.Accepted && l.Receipt == LineReceipt.Pending))
+            foreach (var line in s.Lines.Where(l => l.Acceptance == LineAcceptance.Accepted && after[l.LineId].Receipt == LineReceipt.Pending))
             {
-                line.Receipt = line.QuantityReceived > 0 ? LineReceipt.ShortShipped : LineReceipt.NotReceived;
-                results.Add(new ReceiptLine(line.LineId, 0, null, null, line.Receipt, line.QuantityReceived, null));
+                var (_, received) = after[line.LineId];
+                var receipt = received > 0 ? LineReceipt.ShortShipped : LineReceipt.NotReceived;
+                after[line.LineId] = (receipt, received);
+                results.Add(new ReceiptLine(line.LineId, 0, null, null, receipt, received, null));
             }
         }
 
-        var complete = s.Lines.Where(l => l.Acceptance == LineAcceptance.Accepted).All(l => l.Receipt != LineReceipt.Pending);
-        s.Status = complete ? RmaStatus.Received : RmaStatus.PartiallyReceived;
-        CompleteDeadline(tx, StageShip);
-        if (complete)
-        {
-            CompleteDeadline(tx, StageReceive);
-            StartDeadline(tx, StageInspect, s.Policy.Sla.InspectHours);
-        }
-        else
-        {
-            StartDeadline(tx, StageReceive, s.Policy.Sla.ReceiveHours);
-        }
+        var complete = s.Lines.Where(l => l.Acceptance == LineAcceptance.Accepted).All(l => after[l.LineId].Receipt != LineReceipt.Pending);
 
         // Goods of a routed return that arrive at another dock belong to that dock's figures from now on.
-        string? previousWarehouse = null;
-        if (s.WarehouseId is not null && !string.IsNullOrWhiteSpace(c.Warehouse) && c.Warehouse.Trim() != s.WarehouseId)
-        {
-            previousWarehouse = s.WarehouseId;
-            s.WarehouseId = c.Warehouse.Trim();
-        }
-
-        tx.Raise(new ReceiptRecorded(c.Warehouse, previousWarehouse, c.Final, firstArrival, s.Status, results));
+        var previousWarehouse = s.WarehouseId is not null && !string.IsNullOrWhiteSpace(c.Warehouse) && c.Warehouse.Trim() != s.WarehouseId
+            ? s.WarehouseId
+            : null;
+        tx.Raise(new ReceiptRecorded(c.Warehouse, previousWarehouse, c.Final, firstArrival, complete ? RmaStatus.Received : RmaStatus.PartiallyReceived, results));
         foreach (var (kind, reason) in exceptions)
         {
             CreateTask(tx, TaskQueues.InspectionException, kind, reason, [$"receipt.{kind}"]);
@@ -740,18 +629,10 @@ public static class RmaMachine
             return Rejection.Invalid("inspection.invalid", "The inspection does not match the received lines.", errors);
         }
 
-        if (s.Status == RmaStatus.Received)
-        {
-            s.Status = RmaStatus.Inspecting;
-        }
-
         foreach (var item in input)
         {
             var line = s.Lines.First(l => l.LineId == item.LineId);
-            line.Grade = item.Grade;
-            line.ConditionNotes = item.ConditionNotes;
-            line.EvidenceRefs = (item.EvidenceRefs ?? []).ToList();
-            tx.Raise(new ItemInspected(line.LineId, line.Sku, item.Grade, item.ConditionNotes, line.EvidenceRefs));
+            tx.Raise(new ItemInspected(line.LineId, line.Sku, item.Grade, item.ConditionNotes, (item.EvidenceRefs ?? []).ToList()));
         }
 
         return null;
@@ -790,7 +671,7 @@ public static class RmaMachine
             return Rejection.Invalid("disposition.invalid", "The disposition does not match the inspected lines.", errors);
         }
 
-        var decided = new List<(RmaLineState Line, string Rule)>();
+        var decided = new List<(RmaLineState Line, Disposition Disposition, string Rule)>();
         foreach (var line in inspectable)
         {
             var explicitChoice = input.FirstOrDefault(d => d.LineId == line.LineId);
@@ -803,9 +684,7 @@ public static class RmaMachine
             var (disposition, rule) = explicitChoice is null
                 ? PolicyRules.DispositionFor(s.Policy, line.Grade!.Value, line.Category)
                 : (explicitChoice.Disposition, "manual.disposition");
-            decided.Add((line, rule));
-            line.Disposition = disposition;
-            tx.Raise(new ItemDispositioned(line.LineId, line.Sku, line.Grade, disposition), [rule]);
+            decided.Add((line, disposition, rule));
         }
 
         if (decided.Count == 0)
@@ -814,7 +693,16 @@ public static class RmaMachine
                 "Every inspected line is decided or awaits quality review; disposition the reviewed lines explicitly.");
         }
 
-        var toReview = decided.Where(d => d.Line.Disposition == Disposition.QualityReview).ToList();
+        // The return waits in inspection while any line, decided now or before, awaits a person's decision.
+        var chosen = decided.ToDictionary(d => d.Line.LineId, d => d.Disposition);
+        var awaitsReview = inspectable.Any(l => (chosen.TryGetValue(l.LineId, out var d) ? d : l.Disposition) == Disposition.QualityReview);
+        var status = awaitsReview ? RmaStatus.Inspecting : RmaStatus.Dispositioned;
+        foreach (var (line, disposition, rule) in decided)
+        {
+            tx.Raise(new ItemDispositioned(line.LineId, line.Sku, line.Grade, disposition, status), [rule]);
+        }
+
+        var toReview = decided.Where(d => d.Disposition == Disposition.QualityReview).ToList();
         if (toReview.Count > 0)
         {
             CreateTask(tx, TaskQueues.QualityReview, TaskQueues.KindQualityReview,
@@ -822,16 +710,6 @@ public static class RmaMachine
                 toReview.Select(d => d.Rule).Distinct().ToList());
         }
 
-        if (inspectable.Any(l => l.Disposition == Disposition.QualityReview))
-        {
-            // The return waits in inspection until a person decides what happens to the item.
-            s.Status = RmaStatus.Inspecting;
-            return null;
-        }
-
-        s.Status = RmaStatus.Dispositioned;
-        CompleteDeadline(tx, StageInspect);
-        StartDeadline(tx, StageRefund, s.Policy.Sla.RefundHours);
         return null;
     }
 
@@ -859,8 +737,6 @@ public static class RmaMachine
             if (missing.Count > 0)
             {
                 // Not a refusal: the request is taken, the return waits on hold until a person picks another settlement or retries.
-                s.OnHold = true;
-                s.HoldReason = HoldReplacementOutOfStock;
                 tx.Raise(new ReturnHoldPlaced(HoldReplacementOutOfStock, c.Kind, missing), [RuleReplacementUnavailable]);
                 CreateTask(tx, TaskQueues.Exceptions, TaskQueues.KindReplacementOutOfStock,
                     $"Replacement ({c.Kind}) out of stock: {string.Join(", ", missing)}. Choose refund, store credit or retry the replacement.",
@@ -878,17 +754,12 @@ public static class RmaMachine
             var (fee, feeRule) = IsReplacement(c.Kind) ? (Money.Zero(value.Currency), null) : PolicyRules.RestockingFee(s.Policy, line.ReasonClass, value);
             var (deduction, deductionRule) = IsReplacement(c.Kind) ? (Money.Zero(value.Currency), null) : PolicyRules.Deduction(s.Policy, line.Grade, line.ReasonClass, value);
             rules.AddRange(new[] { feeRule, deductionRule }.OfType<string>());
-            line.Settlement = c.Kind;
-            line.RestockingFee = fee;
-            line.Deduction = deduction;
             var amount = IsReplacement(c.Kind) ? Money.Zero(value.Currency) : (value - fee - deduction).AtLeastZero();
-            line.SettledAmount = amount;
             lines.Add(new SettlementLine(line.LineId, units, value, fee, deduction, amount));
         }
 
-        s.SettlementKind = c.Kind;
-        s.Status = RmaStatus.PendingSettlement;
-        tx.Raise(new SettlementRequested(c.Kind, ToView(s).SettlementTotal, lines), rules.Distinct().ToList());
+        var total = SettledTotal(s, lines.ToDictionary(l => l.LineId, l => l.Amount));
+        tx.Raise(new SettlementRequested(c.Kind, total, lines), rules.Distinct().ToList());
         return null;
     }
 
@@ -911,9 +782,6 @@ public static class RmaMachine
         }
 
         var reference = c.Reference.Trim();
-        s.SettlementReference = reference;
-        s.Status = RmaStatus.Resolved;
-        CompleteAllDeadlines(tx);
         var total = ToView(s).SettlementTotal;
         tx.Raise(s.SettlementKind switch
         {
@@ -947,20 +815,9 @@ public static class RmaMachine
             return invalid;
         }
 
-        foreach (var line in s.Lines.Where(l => l.Acceptance == LineAcceptance.Accepted))
-        {
-            line.Receipt = LineReceipt.KeptByCustomer;
-            line.Settlement = c.Kind;
-            line.RestockingFee = Money.Zero(line.UnitPrice.Currency);
-            line.Deduction = Money.Zero(line.UnitPrice.Currency);
-            line.SettledAmount = IsReplacement(c.Kind) ? Money.Zero(line.UnitPrice.Currency) : line.UnitPrice.Times(line.Quantity);
-        }
-
-        s.SettlementKind = c.Kind;
-        s.Status = RmaStatus.PendingSettlement;
-        CompleteDeadline(tx, StageShip);
-        StartDeadline(tx, StageRefund, s.Policy.Sla.RefundHours);
-        tx.Raise(new ReturnResolvedWithoutReturn(c.Kind, c.Reason, ToView(s).SettlementTotal), ["manual.returnless"]);
+        var total = SettledTotal(s, s.Lines.Where(l => l.Acceptance == LineAcceptance.Accepted).ToDictionary(l => l.LineId,
+            l => IsReplacement(c.Kind) ? Money.Zero(l.UnitPrice.Currency) : l.UnitPrice.Times(l.Quantity)));
+        tx.Raise(new ReturnResolvedWithoutReturn(c.Kind, c.Reason, total), ["manual.returnless"]);
         return null;
     }
 
@@ -972,8 +829,6 @@ public static class RmaMachine
             return Rejection.Conflict("rma.illegal_transition", $"Cannot expire a return that is {s.Status} or whose goods have shipped.");
         }
 
-        s.Status = RmaStatus.Expired;
-        CompleteAllDeadlines(tx);
         var shipBy = s.Deadlines.LastOrDefault(d => d.Stage == StageShip)?.DueAt;
         tx.Raise(new ReturnExpired(reason, shipBy), rules);
         return null;
@@ -987,10 +842,7 @@ public static class RmaMachine
             return r;
         }
 
-        s.StatusBeforeClose = s.Status;
-        s.Status = RmaStatus.Closed;
-        CompleteAllDeadlines(tx);
-        tx.Raise(new ReturnClosed(s.StatusBeforeClose));
+        tx.Raise(new ReturnClosed(s.Status));
         return null;
     }
 
@@ -1007,9 +859,7 @@ public static class RmaMachine
             return invalid;
         }
 
-        s.Status = s.StatusBeforeClose ?? RmaStatus.Resolved;
-        s.StatusBeforeClose = null;
-        tx.Raise(new ReturnReopened(c.Reason, s.Status));
+        tx.Raise(new ReturnReopened(c.Reason, s.StatusBeforeClose ?? RmaStatus.Resolved));
         return null;
     }
 
@@ -1042,8 +892,6 @@ public static class RmaMachine
             return invalid;
         }
 
-        s.OnHold = true;
-        s.HoldReason = c.Reason;
         tx.Raise(new ReturnHoldPlaced(c.Reason));
         return null;
     }
@@ -1056,10 +904,7 @@ public static class RmaMachine
             return Rejection.Conflict("rma.not_on_hold", "The return is not on hold.");
         }
 
-        var reason = s.HoldReason;
-        s.OnHold = false;
-        s.HoldReason = null;
-        tx.Raise(new ReturnHoldReleased(reason, c.Note));
+        tx.Raise(new ReturnHoldReleased(s.HoldReason, c.Note));
         return null;
     }
 
@@ -1144,8 +989,6 @@ public static class RmaMachine
             }
         }
 
-        s.LastRecommendedAction = c.Action;
-        s.LastRecommendationModelVersion = c.ModelVersion;
         tx.Raise(new RecommendationIssued(c.Action, Math.Round(c.Confidence, 4), c.ModelVersion, reasons,
             AdvisoryActions.ModeName(apply is null ? RecommendationMode.Advisory : RecommendationMode.AutoApplied), why, c.TriggerSeq));
         apply?.Invoke();
@@ -1209,28 +1052,12 @@ public static class RmaMachine
 
     private static void Authorize(Tx tx, string? note, IReadOnlyList<string> rules)
     {
-        var s = tx.State;
-        foreach (var line in s.Lines.Where(l => l.Acceptance is LineAcceptance.Pending or LineAcceptance.ManualReview))
-        {
-            line.Acceptance = LineAcceptance.Accepted;
-        }
-
-        s.Status = RmaStatus.Authorized;
-        CompleteDeadline(tx, StageAuthorize);
-        StartDeadline(tx, StageShip, s.Policy.Sla.ShipHours);
-        tx.Raise(new ReturnAuthorized(note, s.Lines.Select(l => new AuthorizedLine(l.LineId, l.Acceptance)).ToList()), rules);
+        tx.Raise(new ReturnAuthorized(note, tx.State.Lines.Select(l => new AuthorizedLine(l.LineId,
+            l.Acceptance is LineAcceptance.Pending or LineAcceptance.ManualReview ? LineAcceptance.Accepted : l.Acceptance)).ToList()), rules);
     }
 
     private static void SendToReview(Tx tx, string reason, string queue, string kind, IReadOnlyList<string> rules)
     {
-        var s = tx.State;
-        foreach (var line in s.Lines.Where(l => l.Acceptance is LineAcceptance.Pending or LineAcceptance.Accepted))
-        {
-            line.Acceptance = LineAcceptance.ManualReview;
-        }
-
-        s.Status = RmaStatus.UnderReview;
-        StartDeadline(tx, StageAuthorize, s.Policy.Sla.AuthorizeHours);
         tx.Raise(new ReturnFlagged(reason, queue), rules);
         CreateTask(tx, queue, kind, reason, rules);
     }
@@ -1241,12 +1068,12 @@ public static class RmaMachine
         tx.Raise(new TaskCreated(taskId, queue, kind, reason), rules);
     }
 
-    private static void StartDeadline(Tx tx, string stage, int hours) =>
-        DeadlineBook.Start(tx.State.Deadlines, stage, tx.Now, hours, tx.State.Policy.Sla.WarningPercent);
-
-    private static void CompleteDeadline(Tx tx, string stage) => DeadlineBook.Complete(tx.State.Deadlines, stage, tx.Now);
-
-    private static void CompleteAllDeadlines(Tx tx) => DeadlineBook.Complete(tx.State.Deadlines, null, tx.Now);
+    /// <summary>What <see cref="RmaView.SettlementTotal"/> will be once <paramref name="amounts"/> (by line id) are settled.</summary>
+    private static Money? SettledTotal(RmaState s, IReadOnlyDictionary<string, Money> amounts)
+    {
+        var settled = s.Lines.Select(l => amounts.GetValueOrDefault(l.LineId) ?? l.SettledAmount).OfType<Money>().ToList();
+        return settled.Count == 0 ? null : settled.Aggregate(Money.Zero(s.Lines[0].UnitPrice.Currency), (sum, m) => sum + m);
+    }
 
     private static bool CanExpire(RmaState s) =>
         s.Status is RmaStatus.Requested or RmaStatus.UnderReview or RmaStatus.Authorized or RmaStatus.AwaitingShipment
@@ -1272,7 +1099,8 @@ public static class RmaMachine
             return null;
         }
 
-        return seen.CommandType == cmd.GetType().Name
+        // A record folded from the log's tail knows the command id only; a snapshot's records know the command type too.
+        return seen.CommandType.Length == 0 || seen.CommandType == cmd.GetType().Name
             ? new RmaOutcome(seen.Rejection, [], Replayed: true)
             : new RmaOutcome(Rejection.Conflict("command.id_reused", $"Command id '{cmd.CommandId}' was used for a {seen.CommandType}."), [], Replayed: true);
     }
@@ -1294,7 +1122,7 @@ public static class RmaMachine
 
     private static RmaOutcome Rejected(Rejection rejection) => new(rejection, []);
 
-    /// <summary>One command's unit of work: raises events onto the chain and the outbox.</summary>
+    /// <summary>One command's unit of work: raises events onto the chain; the grain appends them to the log.</summary>
     private sealed class Tx(RmaState state, DateTimeOffset now, string actor, string commandId)
     {
         public Tx(RmaState state, DateTimeOffset now, IRmaCommand cmd) : this(state, now, cmd.Actor, cmd.CommandId)
@@ -1305,14 +1133,13 @@ public static class RmaMachine
         public DateTimeOffset Now { get; } = now;
         public List<RmaEvent> Events { get; } = [];
 
+        /// <summary>Appends the event to the chain and applies it at once, so a later step of the same command sees its effect.</summary>
         public void Raise(IRmaEventData data, IReadOnlyList<string>? rules = null)
         {
-            var e = AuditChain.Next(State.LastSeq, State.LastHash, data, Now, actor, commandId, State.Policy.Version, rules ?? []);
-            State.LastSeq = e.Seq;
-            State.LastHash = e.Hash;
-            State.UpdatedAt = Now;
-            State.Events.Add(e);
-            State.Outbox.Add(e);
+            // The return's opening event is the first one governed by the policy it names.
+            var policyVersion = data is ReturnRequested { Policy: { } policy } ? policy.Version : State.Policy.Version;
+            var e = AuditChain.Next(State.LastSeq, State.LastHash, data, Now, actor, commandId, policyVersion, rules ?? []);
+            RmaEvolve.Append(State, e, data);
             Events.Add(e);
         }
     }

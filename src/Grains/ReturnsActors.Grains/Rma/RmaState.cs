@@ -28,9 +28,12 @@ public sealed class RmaState
     [Id(18)] public SettlementKind? SettlementKind { get; set; }
     [Id(19)] public string? SettlementReference { get; set; }
     [Id(20)] public bool FraudSignal { get; set; }
-    /// <summary>Audit trail (hash-chained). The oldest events are trimmed once they are in the event log, see <see cref="ChainAnchorSeq"/>.</summary>
+    /// <summary>The events raised by the command being decided (hash-chained). The event log holds the whole history; the grain
+    /// clears this once they are appended, so a snapshot carries none. A snapshot written by a release before the log was the
+    /// record may hold up to 500; they are in the log too.</summary>
     [Id(21)] public List<RmaEvent> Events { get; set; } = [];
-    /// <summary>Events written with the state change and not yet appended to the event log.</summary>
+    /// <summary>Written only by releases before the log was the record: events stored with the state and not yet appended to the
+    /// event log. An activation appends them (idempotently) and runs their effects; it stays empty from then on.</summary>
     [Id(22)] public List<RmaEvent> Outbox { get; set; } = [];
     [Id(23)] public long LastSeq { get; set; }
     [Id(24)] public string LastHash { get; set; } = AuditChain.GenesisHash;
@@ -51,6 +54,10 @@ public sealed class RmaState
     [Id(32)] public string? LastRecommendedAction { get; set; }
     /// <summary>The model version of the last recorded recommendation.</summary>
     [Id(33)] public string? LastRecommendationModelVersion { get; set; }
+    /// <summary>Bookkeeping of the grain, not of the domain: the seq through which the side effects of the return's events (task
+    /// queues, order ledger, tracking index, warehouses, suppliers, routing) have run. Null in a snapshot written by a release
+    /// before the log was the record (its drained events had run their effects, its outbox had not).</summary>
+    [Id(40)] public long? EffectsThrough { get; set; }
 }
 
 [GenerateSerializer, Alias("ra.RmaLineState")]
@@ -106,4 +113,7 @@ public sealed class CommandRecord
     [Id(1)] public string CommandType { get; set; } = "";
     [Id(2)] public Rejection? Rejection { get; set; }
     [Id(3)] public long Seq { get; set; }
+    /// <summary>What the HTTP request that carried this command id as its Idempotency-Key looked like (method, path, body hash),
+    /// so the same key with another request is refused; null when the command came another way, or was folded from the log.</summary>
+    [Id(4)] public string? Fingerprint { get; set; }
 }

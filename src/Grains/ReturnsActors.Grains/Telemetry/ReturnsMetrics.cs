@@ -28,6 +28,8 @@ public sealed class ReturnsMetrics
     private readonly Counter<long> _deadLetters;
     private readonly Counter<long> _webhookDeliveries;
     private readonly Counter<long> _notificationsSkipped;
+    private readonly Counter<long> _quarantined;
+    private readonly Counter<long> _snapshotsDiscarded;
     private volatile BusinessSnapshot _snapshot = BusinessSnapshot.Empty;
 
     public ReturnsMetrics(IMeterFactory meters)
@@ -45,6 +47,10 @@ public sealed class ReturnsMetrics
             "Webhook delivery attempts, by outcome (delivered, failed)");
         _notificationsSkipped = meter.CreateCounter<long>("returnsactors.notifications.skipped", "{notification}",
             "Customer notifications not sent, by channel and reason (no_address: the return's order has no customer address)");
+        _quarantined = meter.CreateCounter<long>("returnsactors.rma.quarantined", "{return}",
+            "Returns whose activation found an unknown or corrupt event in their log and refused to load, by reason (unknown_event, corrupt_event, broken_chain)");
+        _snapshotsDiscarded = meter.CreateCounter<long>("returnsactors.rma.snapshots_discarded", "{snapshot}",
+            "Snapshots of returns that disagreed with the event log and were rebuilt from it");
         meter.CreateObservableGauge("returnsactors.rma.returns", () => _snapshot.ReturnsByState.Select(r =>
             new Measurement<long>(r.Count, new("tenant", r.Tenant), new("status", r.Status))), "{return}", "Returns in the read model by tenant and status");
         meter.CreateObservableGauge("returnsactors.tasks.queue_depth", () => _snapshot.Queues.Select(q =>
@@ -86,4 +92,10 @@ public sealed class ReturnsMetrics
     /// <summary>A customer notification that was not sent (and will not be retried), e.g. because the order has no address.</summary>
     public void NotificationSkipped(string channel, string reason) => _notificationsSkipped.Add(1,
         new KeyValuePair<string, object?>("channel", channel), new KeyValuePair<string, object?>("reason", reason));
+
+    /// <summary>A return refused to load: its log holds an event it cannot read (it is quarantined until an operator repairs the log).</summary>
+    public void Quarantined(string reason) => _quarantined.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    /// <summary>A return's snapshot disagreed with its log and was discarded; the state was rebuilt from the log.</summary>
+    public void SnapshotDiscarded() => _snapshotsDiscarded.Add(1);
 }

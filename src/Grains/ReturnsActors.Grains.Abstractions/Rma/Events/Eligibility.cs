@@ -4,7 +4,9 @@ namespace ReturnsActors.Grains.Rma.Events;
 
 /// <summary><c>return.requested</c>: a return was opened against an order and found eligible. Additive fields, absent in events
 /// written before they were added: <c>customerId</c> and <c>region</c> (upper case), copied from the order and absent when it
-/// names none; <c>sla</c>, the SLA hours of the policy the return is governed by, so its deadlines can be followed from its events.</summary>
+/// names none; <c>sla</c>, the SLA hours of the policy the return is governed by, so its deadlines can be followed from its events;
+/// <c>orderDeliveredAt</c>, when the order was delivered (the return window counts from it); <c>policy</c>, the identity and the
+/// later-deciding terms of that policy (<see cref="PolicyTerms"/>), so the return's state can be rebuilt from its events alone.</summary>
 [GenerateSerializer, Immutable, Alias("ra.ev.ReturnRequested")]
 public sealed record ReturnRequested(
     [property: Id(0)] string OrderId,
@@ -14,7 +16,9 @@ public sealed record ReturnRequested(
     [property: Id(4)] IReadOnlyList<ReturnRequestedLine> Lines,
     [property: Id(5)] string? CustomerId = null,
     [property: Id(6)] string? Region = null,
-    [property: Id(7)] SlaHours? Sla = null) : IRmaEventData
+    [property: Id(7)] SlaHours? Sla = null,
+    [property: Id(8)] DateTimeOffset? OrderDeliveredAt = null,
+    [property: Id(9)] PolicyTerms? Policy = null) : IRmaEventData
 {
     public const string WireName = "return.requested";
 }
