@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using ReturnsActors.Grains.Policies;
 using ReturnsActors.Grains.Rma;
+using ReturnsActors.Grains.Rma.Events;
 using ReturnsActors.Grains.Warehouses;
 using static ReturnsActors.UnitTests.Fixtures;
 
@@ -58,8 +59,35 @@ public sealed class FoldPropertyTests
             raised.UnionWith(state.Events.Select(e => e.Type));
         }
 
-        Assert.Equal(Grains.Rma.Events.RmaEventCatalog.WireNames.Order(), raised.Order());
+        Assert.Equal(RmaEventCatalog.WireNames.Order(), raised.Order());
     }
+
+    [Fact]
+    public void AReturnLoggedBeforeTheAddedFields_Folds_UnderTheDefaultTermsOfItsLoggedVersion_AndDerivedStatuses()
+    {
+        var live = Authorized();
+        Ok(live, new RecordReceipt(NewId(), "warehouse:w1", [new ReceivedLine("L1", 2)], Final: true));
+        Ok(live, new RecordInspection(NewId(), "inspector:i", [new InspectedLine("L1", ItemGrade.A)]));
+        Ok(live, new DispositionRma(NewId(), "inspector:i"));
+        // As the previous release wrote them: no orderDeliveredAt, policy or disposition status, and policy version 4 on the envelope.
+        var released = live.Events.Select(e => e.Type switch
+        {
+            ReturnRequested.WireName => e with { PolicyVersion = 4, DataJson = Released<ReturnRequested>(e, r => r with { OrderDeliveredAt = null, Policy = null }) },
+            ItemDispositioned.WireName => e with { DataJson = Released<ItemDispositioned>(e, d => d with { Status = null }) },
+            _ => e,
+        }).ToList();
+
+        var folded = RmaEvolve.Fold(live.TenantId, live.RmaId, released);
+
+        Assert.Equal(4, folded.Policy.Version);
+        Assert.Equal(DefaultPolicy.Document.DispositionRules, folded.Policy.DispositionRules);
+        Assert.Equal(default, folded.OrderDeliveredAt);
+        Assert.Equal(RmaStatus.Dispositioned, folded.Status);
+        Assert.Equal(live.Deadlines.Select(d => (d.Stage, d.DueAt, d.CompletedAt)), folded.Deadlines.Select(d => (d.Stage, d.DueAt, d.CompletedAt)));
+    }
+
+    private static string Released<T>(RmaEvent e, Func<T, T> strip) where T : IRmaEventData =>
+        RmaEventCatalog.Serialize(strip((T)RmaEventCatalog.Deserialize(e))).Json;
 
     internal static void AssertFoldMatches(RmaState live)
     {

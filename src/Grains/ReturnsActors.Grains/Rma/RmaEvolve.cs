@@ -11,7 +11,8 @@ namespace ReturnsActors.Grains.Rma;
 /// from the lines; such returns are to be loaded from a snapshot.</summary>
 public static class RmaEvolve
 {
-    /// <summary>The state of the return <paramref name="tenantId"/>/<paramref name="rmaId"/> after <paramref name="events"/>, oldest first.</summary>
+    /// <summary>The state of the return <paramref name="tenantId"/>/<paramref name="rmaId"/> after <paramref name="events"/>: its whole
+    /// log, oldest first, from seq 1 (a tail belongs on top of the snapshot it follows, through <see cref="Append"/>).</summary>
     public static RmaState Fold(string tenantId, string rmaId, IEnumerable<RmaEvent> events)
     {
         var s = new RmaState();
@@ -55,6 +56,7 @@ public static class RmaEvolve
                 s.Channel = r.Channel;
                 s.Region = r.Region;
                 s.CustomerId = r.CustomerId;
+                // Logged before these fields: the delivery date is lost, and the policy's terms are the default's under its version.
                 s.OrderDeliveredAt = r.OrderDeliveredAt ?? default;
                 s.Policy = r.Policy?.ToDocument(r.Sla ?? new SlaHours())
                     ?? DefaultPolicy.Document with { Version = e.PolicyVersion, Sla = r.Sla ?? DefaultPolicy.Document.Sla };

@@ -17,7 +17,10 @@ public sealed class RmaState
     [Id(8)] public RmaStatus? StatusBeforeClose { get; set; }
     [Id(9)] public List<RmaLineState> Lines { get; set; } = [];
     [Id(10)] public List<DeadlineState> Deadlines { get; set; } = [];
-    /// <summary>The policy version the return was created under, copied so later decisions stay consistent and the domain stays pure.</summary>
+    /// <summary>The policy version the return was created under, as its <c>return.requested</c> event carries it (<see cref="PolicyTerms"/>):
+    /// its version and the terms that decide after opening, so later decisions stay consistent and the domain stays pure. The rules
+    /// applied only at opening (windows, caps, auto-approve, fraud holds) keep their defaults here; states stored before the event
+    /// carried the terms hold the whole document.</summary>
     [Id(11)] public PolicyDocument Policy { get; set; } = DefaultPolicy.Document;
     [Id(12)] public DateTimeOffset CreatedAt { get; set; }
     [Id(13)] public DateTimeOffset UpdatedAt { get; set; }
