@@ -7,10 +7,15 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-# The operations-page tests drive Debian's Chromium (never a browser download).
-if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ]; then
-  echo "test.sh: installing chromium from apt for the browser tests"
-  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || echo "test.sh: could not install chromium; the browser tests will fail"
+# The operations-page tests drive Debian's Chromium (never a browser download); the HTTPS tests run scripts/dev-cert.sh,
+# which needs openssl.
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" = 0 ]; then
+  echo "test.sh: installing ${missing[*]} from apt for the browser and HTTPS tests"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; } \
+    || echo "test.sh: could not install ${missing[*]}; the browser or HTTPS tests will fail"
 fi
 
 started_services=0
