@@ -101,6 +101,75 @@ public sealed class RestoreTests
         }
     }
 
+    [Fact]
+    public async Task APhysicalBaseBackup_RestoredAsANewCluster_KeepsTheLogOrder_AndDeliversEveryNewEventOnceInOrder()
+    {
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        var state = Path.Combine(Path.GetTempPath(), $"ra-physical-{Guid.NewGuid():N}");
+        var sourcePort = TestEnvironment.FreeTcpPort();
+        var targetPort = TestEnvironment.FreeTcpPort();
+        var sourceCluster = new Dictionary<string, string> { ["RA_PG_PORT"] = sourcePort.ToString(invariant), ["RA_STATE_DIR"] = state };
+        // The restored cluster's data folder is where services.sh looks for that port, so pg-stop stops it.
+        var targetCluster = new Dictionary<string, string> { ["RA_PG_PORT"] = targetPort.ToString(invariant), ["RA_STATE_DIR"] = state };
+        var backup = Path.Combine(state, "base");
+        var restoredData = Path.Combine(state, $"pg-{targetPort}");
+        var tenant = ApiRequests.NewTenantId();
+        await using var receiver = await WebhookReceiver.StartAsync(204);
+        await using var erp = await ErpReceiver.StartAsync();
+        try
+        {
+            await TestEnvironment.RunServicesScriptAsync("pg-start", sourceCluster);
+            var source = $"Host=127.0.0.1;Port={sourcePort};Username=postgres;Database=returnsactors";
+            var settings = OwnEmbeddedSilo.FastRetries(SiloProcess.ClusterSettings(source, $"ra-physical-{Guid.NewGuid():N}", AdminKey));
+            settings["Webhooks:AllowLoopback"] = "true";
+            settings["Connectors:Advisory:Enabled"] = "false";
+            await using (var before = SiloProcess.Start(settings))
+            {
+                await before.WaitReadyAsync();
+                using var http = before.TenantClient(tenant, AdminKey);
+                await ReturnScenario.SubscribeAsync(http, receiver, "*");
+                await ReturnScenario.LoadOrderAsync(http);
+                await ReturnScenario.CreateRmaAsync(http, "R-1");
+                await ReturnScenario.CreateRmaAsync(http, "R-2");
+                await Step(http, "R-2", "label", new { carrier = "UPS", trackingNumber = "1Z2" });
+                await WaitDeliveredAsync(http, receiver, erp, tenant, ["R-1", "R-2"], settlements: 0);
+                before.Terminate();
+                Assert.True(await before.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the silo did not stop");
+            }
+
+            var (backedUp, backupOutput) = await ScriptAsync("backup.sh", ["physical", backup], sourceCluster);
+            Assert.True(backedUp == 0, backupOutput);
+            // The source cluster is gone: the restored one stands on the base backup alone.
+            await TestEnvironment.RunServicesScriptAsync("pg-stop", sourceCluster);
+
+            var (restored, restoreOutput) = await ScriptAsync("restore.sh", ["physical", backup, restoredData],
+                new Dictionary<string, string>(targetCluster) { ["RA_SILO"] = $"dotnet {TestEnvironment.SiloAssembly}" });
+            Assert.True(restored == 0, restoreOutput);
+            Assert.Contains("chains: 2 of 2 returns intact", restoreOutput);
+            // A physical restore keeps the cluster's identity and transaction ids: no new log epoch is needed.
+            Assert.DoesNotContain("moved from cluster", restoreOutput);
+
+            var target = $"Host=127.0.0.1;Port={targetPort};Username=postgres;Database=returnsactors";
+            settings["Postgres:ConnectionString"] = target;
+            settings["ClusterId"] = $"ra-physical-restored-{Guid.NewGuid():N}";
+            await using var after = SiloProcess.Start(settings);
+            await after.WaitReadyAsync();
+            using (var http = after.TenantClient(tenant, AdminKey))
+            {
+                await Step(http, "R-1", "label", new { carrier = "UPS", trackingNumber = "1Z1" });
+                await Step(http, "R-2", "carrier-events", new { kind = "InTransit" });
+                await ReturnScenario.CreateRmaAsync(http, "R-3");
+                await WaitDeliveredAsync(http, receiver, erp, tenant, ["R-1", "R-2", "R-3"], settlements: 0);
+            }
+        }
+        finally
+        {
+            await TestEnvironment.RunServicesScriptAsync("pg-stop", targetCluster);
+            await TestEnvironment.RunServicesScriptAsync("pg-stop", sourceCluster);
+            Directory.Delete(state, recursive: true);
+        }
+    }
+
     /// <summary>Waits until the receiver has every event of <paramref name="rmas"/>, the ERP <paramref name="settlements"/> credit memos
     /// and the read model each return's status; then checks that each was seen once and in each return's seq order.</summary>
     private static async Task WaitDeliveredAsync(HttpClient http, WebhookReceiver receiver, ErpReceiver erp, string tenant, string[] rmas,
