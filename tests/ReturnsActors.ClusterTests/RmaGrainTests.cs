@@ -186,6 +186,36 @@ public class RmaGrainTests(ClusterFixture fixture)
         Assert.Equal(RmaStatus.InTransit, Ok(await rma.RecordCarrierEventAsync(new RecordCarrierEvent(Id(), "carrier:ups", CarrierEventKind.InTransit))).Status);
     }
 
+    [Fact]
+    public async Task ASnapshotOfThePreviousRelease_WithAnUndrainedOutbox_IsAppendedAndItsEffectsRunAtActivation()
+    {
+        var orderId = fixture.NewOrder();
+        var rmaId = $"RMA-{Id()}";
+        var key = $"demo/{rmaId}";
+        var rma = Rma(rmaId);
+        Ok(await rma.CreateAsync(new CreateRma(Id(), "customer:c-1", orderId, [new RequestedLine("1", 1, "too_small", ReasonClass.Convenience)])));
+        await fixture.Cluster.DeactivateAsync(rma);
+
+        // As the previous release left it after a crash between its state write and its drain: the label is in the state and
+        // its outbox, not in the log, and its side effect (the tracking index) never ran.
+        var (storage, grainState) = await ReadSnapshotAsync(rma);
+        var logged = await fixture.EventLog.ReadAsync(key);
+        var tracking = $"1Z{Id()}"[..12];
+        var label = AuditChain.Next(logged[^1].Seq, logged[^1].Hash, new ReturnsActors.Grains.Rma.Events.LabelCreated("ups", tracking, null),
+            fixture.Time.GetUtcNow(), "agent:a", "label-before-upgrade", grainState.State!.Policy.Version, []);
+        var legacy = grainState.State;
+        ReturnsActors.Grains.Rma.RmaEvolve.Append(legacy, label);
+        legacy.Outbox = [label];
+        legacy.Events = [];
+        legacy.EffectsThrough = null;
+        await storage.WriteStateAsync("rma", rma.GetGrainId(), grainState);
+
+        Assert.Equal(RmaStatus.AwaitingShipment, (await rma.GetAsync())!.Status);
+        Assert.Equal(["return.requested", "return.authorized", "label.created"], (await fixture.EventLog.ReadAsync(key)).Select(e => e.Type));
+        Assert.Equal(rmaId, await fixture.Client.GetGrain<ReturnsActors.Grains.Inbound.ITrackingIndexGrain>($"demo/{tracking}").GetAsync());
+        Assert.True((await rma.VerifyAsync()).Valid);
+    }
+
     [Theory]
     [InlineData("return.teleported", "{}")]
     [InlineData("note.added", "{not json")]

@@ -56,16 +56,19 @@ public sealed partial class RmaGrain
         s.Events.Clear();
         s.Outbox.Clear();
         IReadOnlyList<RmaEvent> tail;
+        // Events the snapshot already holds whose side effects had not run (an effect that failed, a legacy outbox).
+        IReadOnlyList<RmaEvent> effectsOnly = [];
         if (s.LastSeq == 0)
         {
             tail = await eventLog.ReadAsync(key, cancellationToken);
         }
         else
         {
-            var fromHead = await eventLog.ReadTailAsync(key, s.LastSeq - 1, cancellationToken);
-            if (fromHead.Count > 0 && fromHead[0].Seq == s.LastSeq && fromHead[0].Hash == s.LastHash)
+            var logged = await eventLog.ReadTailAsync(key, Math.Min(s.LastSeq - 1, effectsThrough), cancellationToken);
+            if (logged.FirstOrDefault(e => e.Seq == s.LastSeq) is { } head && head.Hash == s.LastHash)
             {
-                tail = fromHead.Skip(1).ToList();
+                tail = logged.Where(e => e.Seq > s.LastSeq).ToList();
+                effectsOnly = logged.Where(e => e.Seq > effectsThrough && e.Seq <= s.LastSeq).ToList();
             }
             else
             {
@@ -92,6 +95,7 @@ public sealed partial class RmaGrain
         s.Events.Clear();
         s.EffectsThrough = effectsThrough;
         state.State = s;
+        _effectsPending.AddRange(effectsOnly);
         _effectsPending.AddRange(tail.Where(e => e.Seq > effectsThrough));
     }
 
