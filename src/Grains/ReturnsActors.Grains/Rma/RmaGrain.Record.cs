@@ -151,11 +151,18 @@ public sealed partial class RmaGrain
             retryable: false);
     }
 
+    /// <summary>The refusal of a quarantined return. After a failed append the activation is ahead of its record until it is
+    /// dropped: a call that still reaches it is refused retryably (it would decide on events the log does not hold).</summary>
     private RmaResult? Quarantined() =>
-        _quarantine is { } q ? RmaResult.Refused(Rejection.Conflict(q.Code, q.Message)) : null;
+        _aheadOfRecord ? throw Reloading()
+        : _quarantine is { } q ? RmaResult.Refused(Rejection.Conflict(q.Code, q.Message)) : null;
 
     private RmaState ThrowIfQuarantined() =>
-        _quarantine is { } q ? throw new RmaUnavailableException(q.Code, q.Message, q.Retryable) : state.State;
+        _aheadOfRecord ? throw Reloading()
+        : _quarantine is { } q ? throw new RmaUnavailableException(q.Code, q.Message, q.Retryable) : state.State;
+
+    private static RmaUnavailableException Reloading() => new(RmaUnavailableException.LogUnavailable,
+        "The return is reloading from its event log after a failed write; nothing of this call was done. Retry.", retryable: true);
 
     private async Task WriteSnapshotAsync(CancellationToken cancellationToken)
     {

@@ -224,7 +224,7 @@ public sealed partial class RmaGrain(
 
     public async Task<RmaView?> CheckDeadlinesAsync()
     {
-        if (_quarantine is not null)
+        if (_quarantine is not null || _aheadOfRecord)
         {
             return null;
         }
