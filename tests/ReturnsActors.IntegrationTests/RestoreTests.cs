@@ -35,6 +35,8 @@ public sealed class RestoreTests
             var settings = OwnEmbeddedSilo.FastRetries(SiloProcess.ClusterSettings(source, $"ra-restore-{Guid.NewGuid():N}", AdminKey));
             settings["Webhooks:AllowLoopback"] = "true";
             settings["Connectors:Erp:Url"] = erp.Url;
+            // The automatic advice would append events on its own schedule, racing the counts below.
+            settings["Connectors:Advisory:Enabled"] = "false";
             await using (var before = SiloProcess.Start(settings))
             {
                 await before.WaitReadyAsync();
@@ -175,25 +177,23 @@ public sealed class RestoreTests
     private static async Task WaitDeliveredAsync(HttpClient http, WebhookReceiver receiver, ErpReceiver erp, string tenant, string[] rmas,
         int settlements)
     {
-        var expected = new List<(string Rma, long Seq)>();
-        var statuses = new Dictionary<string, string>();
-        foreach (var rma in rmas)
-        {
-            var events = JsonNode.Parse(await http.GetStringAsync($"/v1/rmas/{rma}/events"))!["events"]!.AsArray();
-            expected.AddRange(events.Select(e => (rma, e!["seq"]!.GetValue<long>())));
-            statuses[rma] = JsonNode.Parse(await http.GetStringAsync($"/v1/rmas/{rma}"))!["status"]!.GetValue<string>();
-            var chain = JsonNode.Parse(await http.GetStringAsync($"/v1/rmas/{rma}/events/verify"))!;
-            Assert.True(chain["valid"]!.GetValue<bool>(), $"{rma}: {chain}");
-        }
-
-        await ReturnScenario.WaitUntilAsync(() => Task.FromResult(receiver.Received.Count >= expected.Count));
+        // Events may still be appended while this waits (the ERP's answer moves a settlement on): read the logs again until the
+        // receiver has caught up with what they hold, and compare only then.
         await ReturnScenario.WaitUntilAsync(() => Task.FromResult(erp.Of(tenant).Count(r => r.Status == 201) >= settlements));
+        var (expected, statuses) = await LoggedAsync(http, rmas);
+        await ReturnScenario.WaitUntilAsync(async () =>
+        {
+            (expected, statuses) = await LoggedAsync(http, rmas);
+            return receiver.Received.Count >= expected.Count;
+        });
+        await Task.Delay(1000);
+        (expected, statuses) = await LoggedAsync(http, rmas);
+        await ReturnScenario.WaitUntilAsync(() => Task.FromResult(receiver.Received.Count >= expected.Count));
         await ReturnScenario.WaitUntilAsync(async () =>
         {
             var items = JsonNode.Parse(await http.GetStringAsync("/v1/rmas?limit=200"))!["items"]!.AsArray();
             return rmas.All(rma => items.Any(i => i!["rmaId"]!.GetValue<string>() == rma && i["status"]!.GetValue<string>() == statuses[rma]));
         });
-        await Task.Delay(1000);
 
         var received = receiver.Received.ToList();
         Assert.Empty(receiver.Failures);
@@ -208,6 +208,23 @@ public sealed class RestoreTests
         var credited = erp.Of(tenant).Where(r => r.Status == 201).ToList();
         Assert.Equal(settlements, credited.Count);
         Assert.Equal(settlements, credited.Select(r => r.IdempotencyKey).Distinct().Count());
+    }
+
+    /// <summary>Every logged (return, seq) of <paramref name="rmas"/> and each return's status; every chain verifies.</summary>
+    private static async Task<(List<(string Rma, long Seq)> Events, Dictionary<string, string> Statuses)> LoggedAsync(HttpClient http, string[] rmas)
+    {
+        var events = new List<(string Rma, long Seq)>();
+        var statuses = new Dictionary<string, string>();
+        foreach (var rma in rmas)
+        {
+            var logged = JsonNode.Parse(await http.GetStringAsync($"/v1/rmas/{rma}/events"))!["events"]!.AsArray();
+            events.AddRange(logged.Select(e => (rma, e!["seq"]!.GetValue<long>())));
+            statuses[rma] = JsonNode.Parse(await http.GetStringAsync($"/v1/rmas/{rma}"))!["status"]!.GetValue<string>();
+            var chain = JsonNode.Parse(await http.GetStringAsync($"/v1/rmas/{rma}/events/verify"))!;
+            Assert.True(chain["valid"]!.GetValue<bool>(), $"{rma}: {chain}");
+        }
+
+        return (events, statuses);
     }
 
     private static async Task Step(HttpClient http, string rma, string action, object body)
