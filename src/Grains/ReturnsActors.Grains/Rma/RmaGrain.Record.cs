@@ -134,11 +134,7 @@ public sealed partial class RmaGrain
         // A command id applied in the tail is recognised when it is retried (its command type is not in the log).
         if (!s.RecentCommands.Any(r => r.CommandId == e.CommandId))
         {
-            s.RecentCommands.Add(new CommandRecord { CommandId = e.CommandId, Seq = e.Seq });
-            if (s.RecentCommands.Count > MaxRecentCommands)
-            {
-                s.RecentCommands.RemoveRange(0, s.RecentCommands.Count - MaxRecentCommands);
-            }
+            RmaMachine.Remember(s, new CommandRecord { CommandId = e.CommandId, Seq = e.Seq });
         }
     }
 

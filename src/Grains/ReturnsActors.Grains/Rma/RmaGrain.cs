@@ -32,7 +32,6 @@ public sealed partial class RmaGrain(
     ILogger<RmaGrain> logger) : Grain, IRmaGrain, IRemindable
 {
     private const string ReminderName = "rma-deadlines";
-    private const int MaxRecentCommands = RmaMachine.MaxRecentCommands;
     private static readonly TimeSpan _minReminderDelay = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan _reminderRetryPeriod = TimeSpan.FromHours(1);
 

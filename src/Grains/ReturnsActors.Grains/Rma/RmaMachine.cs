@@ -216,9 +216,13 @@ public static class RmaMachine
             : new RmaOutcome(Rejection.Conflict("command.id_reused", $"Command id '{cmd.CommandId}' was used for a {seen.CommandType}."), [], Replayed: true);
     }
 
-    private static void Remember(RmaState s, IRmaCommand cmd, Rejection? rejection)
+    private static void Remember(RmaState s, IRmaCommand cmd, Rejection? rejection) =>
+        Remember(s, new CommandRecord { CommandId = cmd.CommandId, CommandType = cmd.GetType().Name, Rejection = rejection, Seq = s.LastSeq });
+
+    /// <summary>Adds a command's answer to the return's bounded memory of recent command ids (the oldest go first).</summary>
+    public static void Remember(RmaState s, CommandRecord record)
     {
-        s.RecentCommands.Add(new CommandRecord { CommandId = cmd.CommandId, CommandType = cmd.GetType().Name, Rejection = rejection, Seq = s.LastSeq });
+        s.RecentCommands.Add(record);
         if (s.RecentCommands.Count > MaxRecentCommands)
         {
             s.RecentCommands.RemoveRange(0, s.RecentCommands.Count - MaxRecentCommands);

@@ -40,9 +40,7 @@ public sealed class RmaState
     [Id(22)] public List<RmaEvent> Outbox { get; set; } = [];
     [Id(23)] public long LastSeq { get; set; }
     [Id(24)] public string LastHash { get; set; } = AuditChain.GenesisHash;
-    /// <summary>Seq and hash of the last event trimmed from <see cref="Events"/>; verification starts after it.</summary>
-    [Id(25)] public long ChainAnchorSeq { get; set; }
-    [Id(26)] public string ChainAnchorHash { get; set; } = AuditChain.GenesisHash;
+    // Ids 25 and 26 (ChainAnchorSeq/Hash, when history was trimmed from the state) are retired: the log holds the whole chain.
     /// <summary>Bounded (<see cref="RmaMachine.MaxRecentCommands"/>) map of command ids to their answers.</summary>
     [Id(27)] public List<CommandRecord> RecentCommands { get; set; } = [];
     /// <summary>The customer's region, copied from the order; routing matches it against warehouse regions.</summary>
